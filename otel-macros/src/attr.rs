@@ -1,0 +1,296 @@
+//! Parsing `#[traced(…)]` options into [`Options`].
+//!
+//! Syntax errors stop the parse at the first bad token; a repeated option is
+//! reported with every other such mistake at once.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Expr, Ident, LitBool, LitStr, Path, Token, parenthesized};
+
+/// The options of one `#[traced(…)]`, as written.
+#[derive(Default)]
+pub struct Options {
+    pub name: Option<LitStr>,
+    pub kind: Option<Kind>,
+    pub skip: Vec<Ident>,
+    pub skip_all: Option<Ident>,
+    pub fields: Vec<Field>,
+    pub ret: Option<Format>,
+    pub err: Option<ErrOption>,
+    pub exception: Option<LitBool>,
+    pub expected_err: Option<Expr>,
+    pub krate: Option<Path>,
+}
+
+/// The span kind named by `kind = "…"`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    Internal,
+    Server,
+    Client,
+    Producer,
+    Consumer,
+}
+
+const KINDS: &str = "\"internal\", \"server\", \"client\", \"producer\" or \"consumer\"";
+
+impl Kind {
+    fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "internal" => Kind::Internal,
+            "server" => Kind::Server,
+            "client" => Kind::Client,
+            "producer" => Kind::Producer,
+            "consumer" => Kind::Consumer,
+            _ => return None,
+        })
+    }
+
+    pub fn variant(self) -> &'static str {
+        match self {
+            Kind::Internal => "Internal",
+            Kind::Server => "Server",
+            Kind::Client => "Client",
+            Kind::Producer => "Producer",
+            Kind::Consumer => "Consumer",
+        }
+    }
+}
+
+/// How a value is turned into an attribute.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Format {
+    /// Typed when the type allows, `Debug` otherwise (the default).
+    Typed,
+    Debug,
+    Display,
+}
+
+/// `err`, `err(Debug)`, `err(Display)` or `err(off)`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ErrOption {
+    Display,
+    Debug,
+    Off,
+}
+
+/// One `key = value` of `fields(…)`.
+pub struct Field {
+    /// The attribute key, dots included (`db.system`).
+    pub key: String,
+    /// Where the key was written, for errors and hygiene.
+    pub key_span: Span,
+    pub value: FieldValue,
+}
+
+pub enum FieldValue {
+    /// `key = expr`, typed like an argument.
+    Expr(Format, Expr),
+    /// `key` alone: the argument or variable of that name.
+    Shorthand(Ident),
+}
+
+const OPTIONS: &str = "`name`, `kind`, `skip`, `skip_all`, `fields`, `ret`, `err`, \
+                       `exception`, `expected_err`, `crate`, `level` or `target`";
+
+impl Parse for Options {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut options = Options::default();
+        let mut errors = Errors::default();
+        while !input.is_empty() {
+            let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+            match key.to_string().as_str() {
+                "name" => set(&mut options.name, &key, value(input)?, &mut errors),
+                "kind" => set(&mut options.kind, &key, kind(input)?, &mut errors),
+                "skip" => {
+                    let content;
+                    parenthesized!(content in input);
+                    let names = Punctuated::<Ident, Token![,]>::parse_terminated_with(
+                        &content,
+                        syn::ext::IdentExt::parse_any,
+                    )?;
+                    options.skip.extend(names);
+                }
+                "skip_all" => set(&mut options.skip_all, &key, key.clone(), &mut errors),
+                "fields" => {
+                    let content;
+                    parenthesized!(content in input);
+                    let fields = Punctuated::<Field, Token![,]>::parse_terminated(&content)?;
+                    options.fields.extend(fields);
+                }
+                "ret" => set(&mut options.ret, &key, format(input)?, &mut errors),
+                "err" => set(&mut options.err, &key, err(input)?, &mut errors),
+                "exception" => set(&mut options.exception, &key, value(input)?, &mut errors),
+                "expected_err" => set(&mut options.expected_err, &key, value(input)?, &mut errors),
+                "crate" => {
+                    let path: LitStr = value(input)?;
+                    set(&mut options.krate, &key, path.parse()?, &mut errors);
+                }
+                // `#[instrument]` options with no OpenTelemetry meaning: accepted
+                // so that migrating is a rename, and otherwise ignored.
+                "level" | "target" => {
+                    let _: Expr = value(input)?;
+                }
+                _ => {
+                    let message = format!("unknown option `{key}`; expected {OPTIONS}");
+                    return Err(syn::Error::new_spanned(key, message));
+                }
+            }
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        errors.finish(options)
+    }
+}
+
+/// Collects repeated-option errors so they are reported together.
+#[derive(Default)]
+struct Errors(Option<syn::Error>);
+
+impl Errors {
+    fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(errors) => errors.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    fn finish<T>(self, value: T) -> syn::Result<T> {
+        match self.0 {
+            Some(errors) => Err(errors),
+            None => Ok(value),
+        }
+    }
+}
+
+fn set<T>(slot: &mut Option<T>, key: &Ident, value: T, errors: &mut Errors) {
+    if slot.is_some() {
+        errors.push(syn::Error::new_spanned(
+            key,
+            format!("`{key}` is given twice"),
+        ));
+    } else {
+        *slot = Some(value);
+    }
+}
+
+/// `= value` after an option's name.
+fn value<T: Parse>(input: ParseStream) -> syn::Result<T> {
+    input.parse::<Token![=]>()?;
+    input.parse()
+}
+
+fn kind(input: ParseStream) -> syn::Result<Kind> {
+    input.parse::<Token![=]>()?;
+    // `kind = "client"`, and `kind = client` for the forgiving.
+    let (name, span) = if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        (lit.value(), lit.span())
+    } else {
+        let ident: Ident = input.parse()?;
+        (ident.to_string(), ident.span())
+    };
+    Kind::from_name(&name.to_ascii_lowercase()).ok_or_else(|| {
+        syn::Error::new(
+            span,
+            format!("unknown span kind `{name}`; expected {KINDS}"),
+        )
+    })
+}
+
+/// Nothing, `(Debug)` or `(Display)`.
+fn format(input: ParseStream) -> syn::Result<Format> {
+    if !input.peek(syn::token::Paren) {
+        return Ok(Format::Typed);
+    }
+    let content;
+    parenthesized!(content in input);
+    let mode: Ident = content.parse()?;
+    match mode.to_string().as_str() {
+        "Debug" => Ok(Format::Debug),
+        "Display" => Ok(Format::Display),
+        _ => Err(syn::Error::new_spanned(
+            mode,
+            "expected `Debug` or `Display`",
+        )),
+    }
+}
+
+fn err(input: ParseStream) -> syn::Result<ErrOption> {
+    if !input.peek(syn::token::Paren) {
+        return Ok(ErrOption::Display);
+    }
+    let content;
+    parenthesized!(content in input);
+    let mode: Ident = content.parse()?;
+    match mode.to_string().as_str() {
+        "Debug" => Ok(ErrOption::Debug),
+        "Display" => Ok(ErrOption::Display),
+        "off" => Ok(ErrOption::Off),
+        _ => Err(syn::Error::new_spanned(
+            mode,
+            "expected `Debug`, `Display` or `off`",
+        )),
+    }
+}
+
+impl Parse for Field {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let (key, key_span, shorthand) = field_key(input)?;
+        if !input.peek(Token![=]) {
+            return match shorthand {
+                Some(ident) => Ok(Field {
+                    key,
+                    key_span,
+                    value: FieldValue::Shorthand(ident),
+                }),
+                None => Err(syn::Error::new(
+                    key_span,
+                    "a dotted or quoted field key needs a value: `key = value`",
+                )),
+            };
+        }
+        input.parse::<Token![=]>()?;
+        let format = if input.peek(Token![%]) {
+            input.parse::<Token![%]>()?;
+            Format::Display
+        } else if input.peek(Token![?]) {
+            input.parse::<Token![?]>()?;
+            Format::Debug
+        } else {
+            Format::Typed
+        };
+        Ok(Field {
+            key,
+            key_span,
+            value: FieldValue::Expr(format, input.parse()?),
+        })
+    }
+}
+
+/// `a`, `a.b.c` or `"a.b"`; a single identifier may stand alone.
+fn field_key(input: ParseStream) -> syn::Result<(String, Span, Option<Ident>)> {
+    if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        return Ok((lit.value(), lit.span(), None));
+    }
+    let first: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+    let mut key = first.to_string();
+    let mut dotted = false;
+    while input.peek(Token![.]) {
+        input.parse::<Token![.]>()?;
+        let part: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+        key.push('.');
+        key.push_str(&part.to_string());
+        dotted = true;
+    }
+    let span = first.span();
+    Ok((key, span, (!dotted).then_some(first)))
+}
+
+/// Parses the attribute's tokens.
+pub fn parse(tokens: TokenStream) -> syn::Result<Options> {
+    syn::parse2(tokens)
+}

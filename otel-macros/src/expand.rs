@@ -1,0 +1,524 @@
+//! Code generation: the span's prologue, then the body in one of four
+//! shapes. The generated code calls into `::otel_runtime::__private` for
+//! everything a function can do.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::ext::IdentExt as _;
+use syn::{Expr, FnArg, Ident, Pat, Path, ReturnType, Type};
+
+use crate::ast::{Function, Shape, contains_impl_trait};
+use crate::attr::{ErrOption, FieldValue, Format, Kind, Options};
+use crate::rewrite::{self, Exits};
+use crate::{attr, valid};
+
+/// The macro's entry: the expansion, or the user's item unchanged beside
+/// the errors, so that an IDE keeps working inside the body.
+pub fn traced(attr: TokenStream, item: TokenStream) -> TokenStream {
+    match expand(attr, item.clone()) {
+        Ok(tokens) => tokens,
+        Err(error) => {
+            let error = error.to_compile_error();
+            quote!(#error #item)
+        }
+    }
+}
+
+fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let (options, function) = match (attr::parse(attr), Function::parse(item)) {
+        (Ok(options), Ok(function)) => (options, function),
+        (Err(mut first), Err(second)) => {
+            first.combine(second);
+            return Err(first);
+        }
+        (Err(error), _) | (_, Err(error)) => return Err(error),
+    };
+    valid::check(&options, &function)?;
+    Ok(Expansion::new(&options, function).emit())
+}
+
+struct Expansion<'a> {
+    options: &'a Options,
+    function: Function,
+    /// `::otel_runtime`, or the path given by `crate = "…"`.
+    krate: TokenStream,
+    /// Locals of the expansion: invisible to the user's code (mixed-site
+    /// hygiene), so no name of theirs can clash with them.
+    span: Ident,
+    value: Ident,
+    callsite: Ident,
+}
+
+impl<'a> Expansion<'a> {
+    fn new(options: &'a Options, function: Function) -> Self {
+        let krate = match &options.krate {
+            Some(path) => path.to_token_stream(),
+            None => quote!(::otel_runtime),
+        };
+        let hygienic = |name: &str| Ident::new(name, Span::mixed_site());
+        Expansion {
+            options,
+            function,
+            krate,
+            span: hygienic("__otel_span"),
+            value: hygienic("__otel_value"),
+            callsite: hygienic("__OTEL_CALLSITE"),
+        }
+    }
+
+    fn emit(self) -> TokenStream {
+        match &self.function.shape {
+            Shape::Sync => self.sync_fn(),
+            Shape::Async => self.async_fn(),
+            Shape::ImplFuture { output } => {
+                let output = output.clone();
+                self.future_fn(output.as_ref(), false)
+            }
+            Shape::BoxedFuture { output } => {
+                let output = output.clone();
+                self.future_fn(output.as_ref(), true)
+            }
+        }
+    }
+
+    // Input:  fn f(a: u64) -> Result<u64, E> { body }
+    // Output: fn f(a: u64) -> Result<u64, E> {
+    //             <prologue>
+    //             let span = span.enter();
+    //             match { body, exits rewritten } { value => { <record>; value } }
+    //         }
+    fn sync_fn(&self) -> TokenStream {
+        let prologue = self.prologue();
+        let Expansion { span, .. } = self;
+        let body = if self.observes_outcome() {
+            let on_return = |expr: &Expr| self.observed(expr, false);
+            let on_try = |expr: &Expr| self.observed(expr, true);
+            let exits = Exits {
+                on_return: &on_return,
+                on_try: self.observes_errors().then_some(&on_try as _),
+            };
+            let mut block = (*self.function.block).clone();
+            rewrite::exits(&mut block, &exits);
+            if ends_in_value(&block) {
+                let block = syn::Expr::Block(syn::ExprBlock {
+                    attrs: Vec::new(),
+                    label: None,
+                    block,
+                });
+                self.observed(&block, false)
+            } else {
+                block.to_token_stream()
+            }
+        } else {
+            self.function.block.to_token_stream()
+        };
+        let Function {
+            attrs, vis, sig, ..
+        } = &self.function;
+        quote! {
+            #(#attrs)*
+            #vis #sig {
+                #prologue
+                let #span = #span.enter();
+                #body
+            }
+        }
+    }
+
+    // Input:  async fn f(a: u64) -> T { body }
+    // Output: fn f(a: u64) -> impl Future<Output = T> {
+    //             <prologue>
+    //             span.activate().instrument(async move { <capture args>; body }, <record>)
+    //         }
+    // The span starts when `f` is called, not when the future is first
+    // polled, and the future keeps every argument, as the `async fn` did.
+    fn async_fn(&self) -> TokenStream {
+        let prologue = self.prologue();
+        let output = match &self.function.sig.output {
+            ReturnType::Default => quote!(()),
+            ReturnType::Type(_, ty) => ty.to_token_stream(),
+        };
+        let observer = self.observer(output_type(&self.function.sig.output).as_ref());
+        let hint = self.output_hint();
+        let (params, captured) = self.async_params();
+        let Expansion { krate, span, .. } = self;
+        let Function {
+            attrs,
+            vis,
+            sig,
+            block,
+            ..
+        } = &self.function;
+        let (constness, unsafety, abi, fn_token, ident) = (
+            &sig.constness,
+            &sig.unsafety,
+            &sig.abi,
+            &sig.fn_token,
+            &sig.ident,
+        );
+        let generics = &sig.generics;
+        let where_clause = &sig.generics.where_clause;
+        quote! {
+            #krate::__private::async_fn! {
+                attrs(#(#attrs)*)
+                head(#vis #constness #unsafety #abi #fn_token #ident #generics)
+                params(#params)
+                output(#output)
+                where(#where_clause)
+                body {
+                    #prologue
+                    let #span = #span.activate();
+                    #span.instrument(
+                        async move {
+                            let _ = (#(&#captured,)*);
+                            #hint
+                            #block
+                        },
+                        #observer,
+                    )
+                }
+            }
+        }
+    }
+
+    // Input:  fn f() -> impl Future<Output = T> { body }
+    // Output: fn f() -> impl Future<Output = T> {
+    //             <prologue>
+    //             let span = span.activate();
+    //             let _current = span.attach();   // the body's own code runs in the span
+    //             let future = { body };
+    //             span.instrument(future, <record>)   // in Box::pin(…) for a boxed future
+    //         }
+    fn future_fn(&self, output: Option<&Type>, boxed: bool) -> TokenStream {
+        let prologue = self.prologue();
+        let observer = self.observer(output);
+        let Expansion { span, .. } = self;
+        let wrap = |future: &dyn ToTokens| {
+            let instrumented = quote!(#span.instrument(#future, #observer));
+            if boxed {
+                quote!(::std::boxed::Box::pin(#instrumented))
+            } else {
+                instrumented
+            }
+        };
+        let on_return = |expr: &Expr| wrap(expr);
+        let mut block = (*self.function.block).clone();
+        rewrite::exits(
+            &mut block,
+            &Exits {
+                on_return: &on_return,
+                on_try: None,
+            },
+        );
+        let future = Ident::new("__otel_future", Span::mixed_site());
+        let current = Ident::new("__otel_current", Span::mixed_site());
+        let tail = wrap(&future);
+        let Function {
+            attrs, vis, sig, ..
+        } = &self.function;
+        quote! {
+            #(#attrs)*
+            #vis #sig {
+                #prologue
+                let #span = #span.activate();
+                let #current = #span.attach();
+                let #future = #block;
+                #tail
+            }
+        }
+    }
+
+    // Output: static CALLSITE = CallSite { … };
+    //         let mut span = start(&CALLSITE);
+    //         if span.is_recording() { span.attr("a", value!(&a)); … }
+    fn prologue(&self) -> TokenStream {
+        let Expansion {
+            krate,
+            span,
+            callsite,
+            ..
+        } = self;
+        let callsite_value = self.callsite();
+        let attributes = self.attributes();
+        let start = quote!(#krate::__private::start(&#callsite));
+        let record = if attributes.is_empty() {
+            quote!(let #span = #start;)
+        } else {
+            quote! {
+                let mut #span = #start;
+                if #span.is_recording() {
+                    #(#attributes)*
+                }
+            }
+        };
+        let here = Ident::new("__otel_here", Span::mixed_site());
+        quote! {
+            fn #here() -> &'static str {
+                #krate::__private::function_name(#here)
+            }
+            static #callsite: #krate::__private::CallSite = #callsite_value;
+            #record
+        }
+    }
+
+    fn callsite(&self) -> TokenStream {
+        let krate = &self.krate;
+        let ident = &self.function.sig.ident;
+        let name = match &self.options.name {
+            Some(name) => name.to_token_stream(),
+            None => ident.unraw().to_string().to_token_stream(),
+        };
+        let kind = Ident::new(
+            self.options.kind.unwrap_or(Kind::Internal).variant(),
+            Span::call_site(),
+        );
+        let here = Ident::new("__otel_here", Span::mixed_site());
+        let line = quote_spanned!(ident.span()=> ::core::line!());
+        let err = self.options.err.unwrap_or(ErrOption::Display);
+        let record = err != ErrOption::Off;
+        let debug_message = err == ErrOption::Debug;
+        let exception_event = self.options.exception.as_ref().is_none_or(|lit| lit.value);
+        quote! {
+            #krate::__private::CallSite {
+                name: #name,
+                kind: #krate::__private::SpanKind::#kind,
+                function: #here,
+                file: ::core::file!(),
+                line: #line,
+                scope_name: #krate::__private::or_unknown(::core::option_env!("CARGO_PKG_NAME")),
+                scope_version: #krate::__private::or_unknown(::core::option_env!("CARGO_PKG_VERSION")),
+                errors: #krate::__private::ErrorMode {
+                    record: #record,
+                    exception_event: #exception_event,
+                    debug_message: #debug_message,
+                },
+            }
+        }
+    }
+
+    /// `span.attr(key, value)` for each recorded argument and field.
+    fn attributes(&self) -> Vec<TokenStream> {
+        let Expansion {
+            krate,
+            span,
+            options,
+            ..
+        } = self;
+        let field_keys: Vec<&str> = options.fields.iter().map(|f| f.key.as_str()).collect();
+        let mut attributes = Vec::new();
+        if options.skip_all.is_none() {
+            for arg in &self.function.args {
+                let key = arg.ident.unraw().to_string();
+                let skipped = options.skip.iter().any(|s| s.unraw() == arg.ident.unraw());
+                if skipped || field_keys.contains(&key.as_str()) {
+                    continue;
+                }
+                let ident = &arg.ident;
+                let value = if arg.secret {
+                    quote!(#krate::__private::redacted())
+                } else {
+                    quote!(#krate::__private::value!(&#ident))
+                };
+                attributes.push(quote!(#span.attr(#key, #value);));
+            }
+        }
+        for field in &options.fields {
+            let key = &field.key;
+            let value = match &field.value {
+                FieldValue::Shorthand(ident) => quote!(#krate::__private::value!(&#ident)),
+                FieldValue::Expr(format, expr) => self.formatted(*format, &quote!(&(#expr))),
+            };
+            attributes.push(quote!(#span.attr(#key, #value);));
+        }
+        attributes
+    }
+
+    /// An attribute value from a reference, in the given format.
+    fn formatted(&self, format: Format, reference: &TokenStream) -> TokenStream {
+        let krate = &self.krate;
+        match format {
+            Format::Typed => quote!(#krate::__private::value!(#reference)),
+            Format::Debug => quote!(#krate::__private::debug_value(#reference)),
+            Format::Display => quote!(#krate::__private::display_value(#reference)),
+        }
+    }
+
+    fn observes_errors(&self) -> bool {
+        self.options.err != Some(ErrOption::Off)
+    }
+
+    /// Whether a returned value is inspected: for an `Err`, or for `ret`.
+    fn observes_outcome(&self) -> bool {
+        self.options.ret.is_some() || (self.observes_errors() && self.function.returns_value())
+    }
+
+    /// `expr` passed through the span on its way out (`return expr`, or
+    /// `expr?` when `at_try`).
+    fn observed(&self, expr: &Expr, at_try: bool) -> TokenStream {
+        let value = &self.value;
+        let record = self.record(&quote!(&#value), at_try);
+        let expr = match output_type(&self.function.sig.output) {
+            // The value's type must be known where it is probed: `Ok(1)`
+            // alone does not say what its error type is.
+            Some(ty) if !at_try && !contains_impl_trait(&ty) => {
+                quote!(::core::convert::identity::<#ty>(#expr))
+            }
+            _ => expr.to_token_stream(),
+        };
+        quote!(match #expr { #value => { #record #value } })
+    }
+
+    /// What to record of a returned value, given a reference to it. At a
+    /// `?`, only an error: the function has not produced its value yet.
+    fn record(&self, value: &TokenStream, at_try: bool) -> TokenStream {
+        let Expansion {
+            krate,
+            span,
+            options,
+            ..
+        } = self;
+        let mut record = TokenStream::new();
+        if self.observes_errors() {
+            let observe = quote!(#krate::__private::observe_ref!(&#span, #value););
+            record.extend(match &options.expected_err {
+                None => observe,
+                Some(pred) if at_try => quote! {
+                    if !#krate::__private::expected_ref!(#value, #pred) { #observe }
+                },
+                Some(pred) => quote! {
+                    if !#krate::__private::is_expected(#value, #pred) { #observe }
+                },
+            });
+        }
+        if let (Some(format), false) = (options.ret, at_try) {
+            let returned = self.formatted(format, value);
+            record.extend(quote! {
+                if #span.is_recording() {
+                    #span.record_return(#returned);
+                }
+            });
+        }
+        record
+    }
+
+    /// The function a future's span calls with its output.
+    fn observer(&self, output: Option<&Type>) -> TokenStream {
+        let Expansion {
+            krate, span, value, ..
+        } = self;
+        let has_output =
+            output.is_some_and(|ty| !matches!(ty, Type::Tuple(t) if t.elems.is_empty()));
+        if self.options.ret.is_none() && !(self.observes_errors() && has_output) {
+            return quote!(|_, _| {});
+        }
+        let record = self.record(&quote!(#value), false);
+        let ty = match output {
+            Some(ty) if !contains_impl_trait(ty) => quote!(: &#ty),
+            _ => TokenStream::new(),
+        };
+        quote!(|#value #ty, #span: &#krate::__private::Active| { #record })
+    }
+
+    /// Tells type inference the async block's output, so that `?` inside it
+    /// knows what to convert into (as it does in the `async fn`).
+    fn output_hint(&self) -> TokenStream {
+        let Some(ty) = output_type(&self.function.sig.output) else {
+            return TokenStream::new();
+        };
+        if contains_impl_trait(&ty) || matches!(&ty, Type::Tuple(t) if t.elems.is_empty()) {
+            return TokenStream::new();
+        }
+        let hint = Ident::new("__otel_hint", Span::mixed_site());
+        quote! {
+            #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::empty_loop, clippy::needless_return)]
+            if false {
+                let #hint: #ty = loop {};
+                return #hint;
+            }
+        }
+    }
+
+    /// The parameters of an `async fn`, with `_` named so that the future
+    /// can keep it, and the names the future must capture to keep every
+    /// argument alive until it completes, as the `async fn` did.
+    fn async_params(&self) -> (TokenStream, Vec<TokenStream>) {
+        let mut captured: Vec<TokenStream> = Vec::new();
+        let mut params = Vec::new();
+        for (index, input) in self.function.sig.inputs.iter().enumerate() {
+            match input {
+                FnArg::Receiver(receiver) => {
+                    let self_token = &receiver.self_token;
+                    captured.push(quote!(#self_token));
+                    params.push(input.to_token_stream());
+                }
+                FnArg::Typed(typed) if matches!(&*typed.pat, Pat::Wild(_)) => {
+                    let name = format_ident!("__otel_arg{}", index, span = Span::mixed_site());
+                    let ty = &typed.ty;
+                    let attrs = &typed.attrs;
+                    captured.push(name.to_token_stream());
+                    params.push(quote!(#(#attrs)* #name: #ty));
+                }
+                FnArg::Typed(_) => params.push(input.to_token_stream()),
+            }
+        }
+        captured.extend(
+            self.function
+                .args
+                .iter()
+                .map(|arg| arg.ident.to_token_stream()),
+        );
+        (quote!(#(#params),*), captured)
+    }
+}
+
+fn output_type(output: &ReturnType) -> Option<Type> {
+    match output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) => Some((**ty).clone()),
+    }
+}
+
+/// Whether the block ends in an expression whose value is worth passing
+/// through the span: not when it ends in a statement (every way out is a
+/// rewritten `return`), nor when its end never returns (`todo!()`), where
+/// code after it would be unreachable.
+fn ends_in_value(block: &syn::Block) -> bool {
+    match block.stmts.last() {
+        Some(syn::Stmt::Expr(expr, None)) => !diverges(expr),
+        Some(syn::Stmt::Macro(mac)) if mac.semi_token.is_none() => {
+            !is_diverging_macro(&mac.mac.path)
+        }
+        _ => false,
+    }
+}
+
+fn diverges(expr: &Expr) -> bool {
+    match expr {
+        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
+        Expr::Loop(looped) => !contains_break(&looped.body),
+        Expr::Macro(mac) => is_diverging_macro(&mac.mac.path),
+        _ => false,
+    }
+}
+
+fn is_diverging_macro(path: &Path) -> bool {
+    path.segments.last().is_some_and(|last| {
+        ["todo", "unimplemented", "unreachable", "panic"]
+            .iter()
+            .any(|name| last.ident == name)
+    })
+}
+
+fn contains_break(block: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_block(&mut finder, block);
+    finder.0
+}

@@ -1,0 +1,90 @@
+//! What `#[traced]` expansions call. Not a public API: names and signatures
+//! change without notice. Every item here is reached through
+//! `::otel_runtime::__private`, so the user's crate needs no other dependency.
+
+mod future;
+mod outcome;
+mod panic;
+mod span;
+mod value;
+
+pub use crate::AttributeValue;
+
+pub use future::Instrumented;
+pub use opentelemetry::trace::SpanKind;
+pub use outcome::{ErrorMode, ExpectedProbe, Probe, expected_levels, is_expected, probe_levels};
+pub use span::{Active, CallSite, Entered, Starting, function_name, start};
+pub use value::{ValueProbe, debug_value, display_value, value_levels};
+
+/// `Some(name)`, or `"unknown"` outside cargo.
+pub const fn or_unknown(name: Option<&'static str>) -> &'static str {
+    match name {
+        Some(name) => name,
+        None => "unknown",
+    }
+}
+
+/// The `Output = …` of an `async fn` rewritten as `fn … -> impl Future`.
+///
+/// Why a `macro_rules!` and not tokens from the proc macro: the return type
+/// must capture every lifetime of the signature, as the `async fn` did. The
+/// 2024 edition's rule for `impl Trait` does exactly that, and an `impl`
+/// token written here carries this crate's edition whatever the user's is.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __otel_async_fn {
+    (
+        attrs($($attr:tt)*) head($($head:tt)*) params($($params:tt)*)
+        output($($output:tt)*) where($($where:tt)*) body $body:block
+    ) => {
+        $($attr)*
+        $($head)* ($($params)*) -> impl ::core::future::Future<Output = $($output)*> $($where)* $body
+    };
+}
+pub use crate::__otel_async_fn as async_fn;
+
+/// Records the outcome held behind a reference (an `Err` becomes an
+/// `exception`). Dispatch is by trait, from most to least capable error type.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __otel_observe_ref {
+    ($span:expr, $value:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::probe_levels::*;
+        (&&&&&&&$crate::__private::Probe($value)).__otel_outcome($span)
+    }};
+}
+pub use crate::__otel_observe_ref as observe_ref;
+
+/// Converts a reference to any value into an attribute value: OpenTelemetry's
+/// own types where the type has one, its `Debug` text otherwise, its type name
+/// where it has neither. Evaluated only when the span is recording.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __otel_value {
+    ($value:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::value_levels::*;
+        (&&&&$crate::__private::ValueProbe($value)).__otel_value()
+    }};
+}
+pub use crate::__otel_value as value;
+
+/// Whether the `expected_err` predicate accepts the error behind `?`. The
+/// error there may be of another type than the function's (`?` converts it
+/// afterwards); the predicate then does not apply.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __otel_expected_ref {
+    ($value:expr, $pred:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::expected_levels::*;
+        (&&$crate::__private::ExpectedProbe($value, &$pred)).__otel_expected()
+    }};
+}
+pub use crate::__otel_expected_ref as expected_ref;
+
+/// The value of an argument whose name marks a secret.
+pub fn redacted() -> Option<opentelemetry::Value> {
+    Some(opentelemetry::Value::String("[REDACTED]".into()))
+}

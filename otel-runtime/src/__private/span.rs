@@ -1,0 +1,206 @@
+//! Starting, entering and ending the span of one `#[traced]` call.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use opentelemetry::global::{self, BoxedSpan};
+use opentelemetry::trace::{Span as _, SpanKind, TraceContextExt as _, Tracer as _};
+use opentelemetry::{Context, ContextGuard, InstrumentationScope, KeyValue, Value};
+
+use super::outcome::ErrorMode;
+use super::panic;
+
+/// Everything about a `#[traced]` function that is known at compile time.
+/// The expansion declares one as a `static`, so a call passes one pointer.
+pub struct CallSite {
+    /// The span name.
+    pub name: &'static str,
+    /// The span kind.
+    pub kind: SpanKind,
+    /// Returns the function's full path, for `code.function.name`.
+    pub function: fn() -> &'static str,
+    /// `file!()` of the function.
+    pub file: &'static str,
+    /// `line!()` of the function's name.
+    pub line: u32,
+    /// The annotated crate's name: the instrumentation scope.
+    pub scope_name: &'static str,
+    /// The annotated crate's version.
+    pub scope_version: &'static str,
+    /// How an `Err` is recorded.
+    pub errors: ErrorMode,
+}
+
+/// Returns the path of the function that declares `marker`, a nested `fn`
+/// item, without the marker's own name. Items nested in a function carry its
+/// full path, including the type for methods, which `module_path!` lacks.
+pub fn function_name<F>(_marker: F) -> &'static str {
+    let path = std::any::type_name::<F>();
+    path.rsplit_once("::")
+        .map_or(path, |(function, _marker)| function)
+}
+
+/// Starts the span of one call as a child of the current context.
+pub fn start(site: &'static CallSite) -> Starting {
+    let scope = InstrumentationScope::builder(site.scope_name)
+        .with_version(site.scope_version)
+        .build();
+    let tracer = global::tracer_with_scope(scope);
+    let builder = tracer.span_builder(site.name).with_kind(site.kind.clone());
+    let mut span = Context::map_current(|parent| tracer.build_with_context(builder, parent));
+    let recording = span.is_recording();
+    if recording {
+        panic::install_hook();
+        span.set_attribute(KeyValue::new("code.function.name", (site.function)()));
+        span.set_attribute(KeyValue::new("code.file.path", site.file));
+        span.set_attribute(KeyValue::new("code.line.number", i64::from(site.line)));
+    }
+    Starting {
+        span,
+        site,
+        recording,
+    }
+}
+
+/// A started span that is not yet current: the time to record arguments,
+/// while the span is still owned and setting an attribute takes no lock.
+pub struct Starting {
+    span: BoxedSpan,
+    site: &'static CallSite,
+    recording: bool,
+}
+
+impl Starting {
+    /// Whether the span records anything. When it does not (no provider, or
+    /// sampled out), the expansion evaluates no argument at all.
+    #[inline]
+    pub fn is_recording(&self) -> bool {
+        self.recording
+    }
+
+    /// Sets one attribute; `None` (an `Option` that is `None`) sets nothing.
+    #[inline]
+    pub fn attr(&mut self, key: &'static str, value: Option<Value>) {
+        if let Some(value) = value {
+            self.span.set_attribute(KeyValue::new(key, value));
+        }
+    }
+
+    /// Makes the span current for the rest of a synchronous body.
+    pub fn enter(self) -> Entered {
+        let active = self.activate();
+        let guard = active.cx.clone().attach();
+        Entered {
+            active,
+            _guard: guard,
+        }
+    }
+
+    /// Turns the span into a value that a future carries from poll to poll.
+    pub fn activate(self) -> Active {
+        Active {
+            cx: Context::current_with_span(self.span),
+            site: self.site,
+            recording: self.recording,
+            panicking_at_start: self.recording && std::thread::panicking(),
+            panic_recorded: AtomicBool::new(false),
+        }
+    }
+}
+
+/// A span that is current or will be made current: ends when dropped.
+pub struct Active {
+    cx: Context,
+    site: &'static CallSite,
+    recording: bool,
+    panicking_at_start: bool,
+    // A future's poll records its panic before the future is dropped.
+    panic_recorded: AtomicBool,
+}
+
+impl Active {
+    /// Whether the span records anything.
+    #[inline]
+    pub fn is_recording(&self) -> bool {
+        self.recording
+    }
+
+    /// Makes the span current until the guard drops.
+    pub fn attach(&self) -> ContextGuard {
+        self.cx.clone().attach()
+    }
+
+    pub(crate) fn context(&self) -> &Context {
+        &self.cx
+    }
+
+    pub(crate) fn error_mode(&self) -> ErrorMode {
+        self.site.errors
+    }
+
+    /// Records the return value under `return` (the `ret` option).
+    pub fn record_return(&self, value: Option<Value>) {
+        if let Some(value) = value {
+            self.cx.span().set_attribute(KeyValue::new("return", value));
+        }
+    }
+
+    /// Records that the call panicked, with the panic's message and place
+    /// when this crate's panic hook saw it.
+    pub(crate) fn record_panic(&self) {
+        if self.panic_recorded.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let (message, location) = panic::take_last();
+        let mut attributes = vec![
+            KeyValue::new("exception.type", "panic"),
+            KeyValue::new("exception.message", message.clone()),
+        ];
+        if let Some(location) = location {
+            attributes.push(KeyValue::new(
+                "exception.stacktrace",
+                format!("at {location}"),
+            ));
+        }
+        let span = self.cx.span();
+        span.set_attribute(KeyValue::new("error.type", "panic"));
+        span.add_event("exception", attributes);
+        span.set_status(opentelemetry::trace::Status::Error {
+            description: Cow::Owned(message),
+        });
+    }
+
+    pub(crate) fn set_cancelled(&self) {
+        self.cx
+            .span()
+            .set_attribute(KeyValue::new("code.cancelled", true));
+    }
+}
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        if !self.recording {
+            return;
+        }
+        // Unwinding from a panic that began inside this call, not one that
+        // was already under way when the call started (a traced `Drop`).
+        if std::thread::panicking() && !self.panicking_at_start {
+            self.record_panic();
+        }
+        self.cx.span().end();
+    }
+}
+
+/// A span that is current until dropped, for synchronous bodies.
+pub struct Entered {
+    active: Active,
+    _guard: ContextGuard,
+}
+
+impl std::ops::Deref for Entered {
+    type Target = Active;
+
+    fn deref(&self) -> &Active {
+        &self.active
+    }
+}
