@@ -122,11 +122,19 @@ pub fn capture<R>(f: impl FnOnce() -> R) -> (R, CapturedSpans) {
     (result, collect(&parent))
 }
 
-/// Awaits `future` in a fresh trace and returns its output with the spans
-/// that finished in that trace.
-pub async fn capture_async<F: Future>(future: F) -> (F::Output, CapturedSpans) {
+/// Calls `make` and awaits the future it returns, in a fresh trace, and
+/// returns the output with the spans that finished in that trace.
+///
+/// It takes a closure, not a future: a traced function's span starts when
+/// the function is called, so the call itself must happen inside the
+/// capture.
+pub async fn capture_async<F: Future>(make: impl FnOnce() -> F) -> (F::Output, CapturedSpans) {
     collector();
     let parent = fresh_parent();
+    let future = {
+        let _current = parent.clone().attach();
+        make()
+    };
     let output = future.with_context(parent.clone()).await;
     (output, collect(&parent))
 }
