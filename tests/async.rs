@@ -69,7 +69,6 @@ async fn the_span_starts_at_the_call_not_at_the_first_poll() {
         created
     })
     .await;
-    let created = created;
     let span = spans.named("child");
     assert!(span.start_time <= created);
     assert!(span.end_time.duration_since(span.start_time).unwrap() >= Duration::from_millis(30));

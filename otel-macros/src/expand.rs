@@ -25,6 +25,7 @@ pub fn traced(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let attr_tokens = attr.clone();
     let (options, function) = match (attr::parse(attr), Function::parse(item)) {
         (Ok(options), Ok(function)) => (options, function),
         (Err(mut first), Err(second)) => {
@@ -34,7 +35,46 @@ fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
         (Err(error), _) | (_, Err(error)) => return Err(error),
     };
     valid::check(&options, &function)?;
+    if let Some(deferred) = defer_to_entry_point(&attr_tokens, &options, &function) {
+        return Ok(deferred);
+    }
     Ok(Expansion::new(&options, function).emit())
+}
+
+/// An `async fn` that also carries a runtime's entry-point attribute
+/// (`#[tokio::main]`, `#[tokio::test]`…) must stay `async` until that
+/// attribute has turned it into a plain function: emit the item again with
+/// that attribute first and `#[traced]` after it, so it expands first.
+fn defer_to_entry_point(
+    attr: &TokenStream,
+    options: &Options,
+    function: &Function,
+) -> Option<TokenStream> {
+    if !matches!(function.shape, Shape::Async) {
+        return None;
+    }
+    let is_entry = |attribute: &&syn::Attribute| {
+        let segments = &attribute.path().segments;
+        segments.len() >= 2
+            && segments
+                .last()
+                .is_some_and(|last| last.ident == "main" || last.ident == "test")
+    };
+    let entry = function.attrs.iter().find(is_entry)?;
+    let others = function.attrs.iter().filter(|a| !is_entry(a));
+    let krate = match &options.krate {
+        Some(path) => path.to_token_stream(),
+        None => quote!(::otel_runtime),
+    };
+    let Function {
+        vis, sig, block, ..
+    } = function;
+    Some(quote! {
+        #entry
+        #[#krate::traced(#attr)]
+        #(#others)*
+        #vis #sig #block
+    })
 }
 
 struct Expansion<'a> {
@@ -497,8 +537,28 @@ fn diverges(expr: &Expr) -> bool {
         Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
         Expr::Loop(looped) => !contains_break(&looped.body),
         Expr::Macro(mac) => is_diverging_macro(&mac.mac.path),
+        // `{ …; return x; }`, as `#[tokio::main]` writes its body.
+        Expr::Block(block) => block_diverges(&block.block),
+        Expr::Unsafe(block) => block_diverges(&block.block),
+        Expr::Call(call) => matches!(&*call.func, Expr::Path(path) if is_exit(&path.path)),
         _ => false,
     }
+}
+
+fn block_diverges(block: &syn::Block) -> bool {
+    match block.stmts.last() {
+        Some(syn::Stmt::Expr(expr, _)) => diverges(expr),
+        Some(syn::Stmt::Macro(mac)) => is_diverging_macro(&mac.mac.path),
+        _ => false,
+    }
+}
+
+/// `std::process::exit(…)`, `process::abort()`.
+fn is_exit(path: &Path) -> bool {
+    let mut segments = path.segments.iter().rev();
+    let last = segments.next().map(|s| s.ident.to_string());
+    let module = segments.next().map(|s| s.ident.to_string());
+    module.as_deref() == Some("process") && matches!(last.as_deref(), Some("exit" | "abort"))
 }
 
 fn is_diverging_macro(path: &Path) -> bool {

@@ -79,6 +79,7 @@ pub fn display_value<T: Display + ?Sized>(value: &T) -> Option<Value> {
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_borrow)] // The extra references are the point.
 mod tests {
     use super::value_levels::*;
     use super::*;
@@ -97,7 +98,7 @@ mod tests {
     fn levels_pick_the_richest_form() {
         struct Opaque;
         #[derive(Debug)]
-        struct Shown(u8);
+        struct Shown(#[allow(dead_code)] u8);
         assert_eq!(
             (&&&&ValueProbe(&Some(3u8))).__otel_value(),
             Some(Value::I64(3))
