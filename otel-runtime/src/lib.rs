@@ -29,6 +29,173 @@ pub mod __private;
 
 pub use attribute::AttributeValue;
 pub use current::{add_event, set_attribute};
+/// Wraps a function in an OpenTelemetry span: every call becomes a span,
+/// current for the whole body, so that nested calls become its children.
+///
+/// ```
+/// use otel_runtime::traced;
+/// # use otel_runtime::testing::{capture, SpanDataExt};
+///
+/// #[traced]
+/// fn process_payment(user_id: u64, amount: f64) -> u64 {
+///     db_query("SELECT * FROM orders")
+/// }
+///
+/// #[traced]
+/// fn db_query(query: &str) -> u64 {
+///     otel_runtime::set_attribute("rows_returned", 3);
+///     3
+/// }
+/// # let (_, spans) = capture(|| process_payment(42, 99.99));
+/// # let parent = spans.named("process_payment");
+/// # assert!(spans.is_child_of(spans.named("db_query"), parent));
+/// # assert_eq!(parent.attr("amount"), Some(&99.99.into()));
+/// ```
+///
+/// # What a call records
+///
+/// - **Where spans go**: through the global tracer provider
+///   (`opentelemetry::global`), whoever installed it. The instrumentation
+///   scope is the annotated crate's name and version. With no provider
+///   installed, a call records nothing and evaluates none of its arguments.
+/// - **Name**: the function's name (`name = "…"` overrides it).
+/// - **Arguments**: one attribute per argument binding, keyed by its name
+///   (each binding of a pattern such as `(a, b): (i32, i32)` on its own;
+///   `self` never). Values keep OpenTelemetry's types: integers are Int (a
+///   `u64` or wider beyond `i64::MAX` becomes its decimal text), floats
+///   Double, `bool` Bool, `&str`/`String`/`char`/`Cow<str>` String; an
+///   `Option` records its inner value, or nothing for `None`; references and
+///   smart pointers record what they point to. Any other type records its
+///   `Debug` text, and a type with neither a typed form nor `Debug` records
+///   its **type name**. No argument needs a `Debug` bound. See
+///   [`AttributeValue`] to give your own types a typed form.
+/// - **Nothing is evaluated when the span does not record** (no provider,
+///   or sampled out): no formatting, allocation or clone of any argument.
+/// - **Secrets**: an argument whose name is or ends in `password`, `passwd`,
+///   `secret`, `token`, `api_key`, `apikey`, `authorization`, `credential(s)`,
+///   `private_key` or `cookie` (any case) is recorded as `[REDACTED]`, unless
+///   `fields(…)` names it.
+/// - **Code attributes**: `code.function.name` (the full path, with the type
+///   for methods), `code.file.path`, `code.line.number`.
+/// - **Errors**: when the function returns a `Result` (any alias:
+///   `io::Result`, `anyhow::Result`, `Result<T, Box<dyn Error>>`…), an `Err`
+///   sets status Error with the error's message as description, sets
+///   `error.type` (the error's type name, or `Type::Variant` when its `Debug`
+///   text starts with an enum variant), and adds one `exception` event with
+///   `exception.type`, `exception.message` (its `Display`, else its `Debug`,
+///   else its type name) and, where the error has sources,
+///   `exception.source_chain`: the `Display` of each `source()`, outermost
+///   first. `Ok` leaves the status Unset. An `Err` leaving through `?` is
+///   recorded as the `?` saw it, before its conversion into the function's
+///   error type.
+/// - **Panics**: status Error, `error.type = "panic"`, an `exception` event
+///   with the panic's message and `exception.stacktrace` holding its
+///   location (`at file:line:column`); the span ends and the panic unwinds
+///   on unchanged. The message comes from a panic hook installed, chained
+///   to the previous one, by the first recording span.
+/// - **Futures**: an `async fn`, or a function returning `impl Future` or
+///   `Pin<Box<dyn Future>>` (as `#[async_trait]` writes them), starts its
+///   span when called and ends it when the future completes. The span is
+///   current on every poll, so spans across `.await`s and inside `join!`ed
+///   futures are its children, while concurrent tasks never see each
+///   other's spans. A future dropped before completion ends its span with
+///   the attribute `code.cancelled = true` (the status stays Unset: a
+///   timeout is not always an error). A `Send` future stays `Send`.
+/// - **Behaviour is unchanged**: the body stays inline (no closure), so
+///   `#[track_caller]` still reports the caller and items declared in the
+///   body keep their paths. Every shape compiles: methods with any receiver,
+///   trait impls and provided methods, `async fn` in traits and
+///   `#[async_trait]`, generics, lifetimes, const generics, `impl Trait`,
+///   `unsafe fn`, `extern "C" fn`, `#[tokio::main]` and `#[tokio::test]` in
+///   either order. A `const fn` is refused with an error saying why.
+///
+/// # Options
+///
+/// | option | effect |
+/// |---|---|
+/// | `name = "…"` | the span name |
+/// | `kind = "client"` | the span kind: `internal` (default), `server`, `client`, `producer`, `consumer` |
+/// | `skip(a, b)` | do not record these arguments |
+/// | `skip_all` | record no argument |
+/// | `fields(key = expr, …)` | more attributes; keys may be dotted (`db.system = "postgresql"`), values are typed like arguments; `key = %expr` records `Display`, `key = ?expr` records `Debug`; `key` alone records the variable `key` |
+/// | `ret`, `ret(Debug)`, `ret(Display)` | record the return value under `return` |
+/// | `err`, `err(Display)` | record errors, message from `Display` (the default) |
+/// | `err(Debug)` | record errors, message from `Debug` |
+/// | `err(off)` | record no error at all |
+/// | `exception = false` | status and `error.type` only, no `exception` event |
+/// | `expected_err = pred` | an `Err` for which `pred(&error)` is true leaves the status Unset and records nothing (a cache miss, a 404) |
+/// | `crate = "path"` | the path of `otel_runtime`, for crates that re-export it |
+/// | `level = …`, `target = …` | accepted and ignored, so that `#[instrument]` code keeps compiling |
+///
+/// `expected_err` takes a path to a `fn(&E) -> bool` or a closure. At a `?`,
+/// where the error is of the type before conversion, the predicate applies
+/// when it takes that type; there, a closure needs its parameter type
+/// written (`|e: &MyError| …`).
+///
+/// ```
+/// # use otel_runtime::testing::{capture, SpanDataExt};
+/// use otel_runtime::traced;
+///
+/// #[derive(Debug)]
+/// enum CacheError {
+///     Miss,
+///     Down,
+/// }
+///
+/// #[traced(
+///     name = "cache.get",
+///     kind = "client",
+///     skip(password),
+///     fields(db.system = "redis", attempt = 1),
+///     ret,
+///     expected_err = |e| matches!(e, CacheError::Miss),
+/// )]
+/// fn get(key: &str, password: &str) -> Result<u32, CacheError> {
+///     Err(CacheError::Miss)
+/// }
+/// # let (_, spans) = capture(|| get("k", "secret"));
+/// # let span = spans.named("cache.get");
+/// # assert_eq!(span.attr("db.system"), Some(&"redis".into()));
+/// # assert_eq!(span.attr("password"), None);
+/// # assert_eq!(span.status, otel_runtime::opentelemetry::trace::Status::Unset);
+/// ```
+///
+/// # Coming from `#[instrument]`
+///
+/// | `tracing` | `#[traced]` |
+/// |---|---|
+/// | `#[instrument]` | `#[traced]`: arguments need no `Debug` bound; errors are recorded by default |
+/// | `name = "…"`, `skip(…)`, `skip_all` | the same |
+/// | `fields(a = expr, b = %x, c = ?y)` | the same, dotted keys included |
+/// | `fields(a)` (an empty field) | records the variable `a`; add later values with [`set_attribute`] |
+/// | `ret`, `ret(Debug)`, `ret(Display)` | the same |
+/// | `err`, `err(Debug)`, `err(Display)` | the same (and the default); `err(off)` turns it off |
+/// | `level = …`, `target = …` | accepted, ignored: spans have no level |
+/// | `parent = …`, `follows_from = …` | not yet |
+/// | `Span::current().record("k", v)` | [`set_attribute("k", v)`](set_attribute) |
+/// | `tracing::info!("…")` inside | [`add_event("…", [])`](add_event) |
+///
+/// # What it expands to
+///
+/// For `#[traced] fn work(a: u64) -> Result<u64, E> { body }`, abridged:
+///
+/// ```text
+/// fn work(a: u64) -> Result<u64, E> {
+///     static CALLSITE: CallSite = CallSite { name: "work", … };
+///     let mut span = __private::start(&CALLSITE);
+///     if span.is_recording() {                 // the one check when not recording
+///         span.attr("a", __private::value!(&a));
+///     }
+///     let span = span.enter();
+///     match identity::<Result<u64, E>>({ body }) {   // `return`s and `?`s likewise
+///         value => { __private::observe_ref!(&span, &value); value }
+///     }
+/// }
+/// ```
+///
+/// An `async fn` becomes a `fn` returning `impl Future`, whose future is the
+/// body in an `async move` block wrapped in `Instrumented`, which makes the
+/// span current on every poll.
 pub use otel_macros::traced;
 
 /// The OpenTelemetry API this crate is built with, so that your code and
