@@ -130,27 +130,26 @@ impl<'a> Expansion<'a> {
     fn sync_fn(&self) -> TokenStream {
         let prologue = self.prologue();
         let Expansion { span, .. } = self;
-        let body = if self.observes_outcome() {
+        let mut block = (*self.function.block).clone();
+        if self.observes_outcome() {
             let on_return = |expr: &Expr| self.observed(expr, false);
             let on_try = |expr: &Expr| self.observed(expr, true);
             let exits = Exits {
                 on_return: &on_return,
                 on_try: self.observes_errors().then_some(&on_try as _),
             };
-            let mut block = (*self.function.block).clone();
             rewrite::exits(&mut block, &exits);
-            if ends_in_value(&block) {
-                let block = syn::Expr::Block(syn::ExprBlock {
-                    attrs: Vec::new(),
-                    label: None,
-                    block,
-                });
-                self.observed(&block, false)
-            } else {
-                block.to_token_stream()
+        }
+        let (stmts, tail) = split_tail(block);
+        let tail = match tail {
+            Some(tail) if self.observes_outcome() && !diverges(&tail) => {
+                let observed = self.observed(&tail, false);
+                // Where the tail never returns (a call to a `-> !` function),
+                // the recording after it is unreachable; that is no news to
+                // the user.
+                quote!(#[allow(unreachable_code, clippy::diverging_sub_expression)] return #observed;)
             }
-        } else {
-            self.function.block.to_token_stream()
+            tail => tail.to_token_stream(),
         };
         let Function {
             attrs, vis, sig, ..
@@ -160,7 +159,8 @@ impl<'a> Expansion<'a> {
             #vis #sig {
                 #prologue
                 let #span = #span.enter();
-                #body
+                #(#stmts)*
+                #tail
             }
         }
     }
@@ -189,6 +189,7 @@ impl<'a> Expansion<'a> {
             block,
             ..
         } = &self.function;
+        let stmts = &block.stmts;
         let (constness, unsafety, abi, fn_token, ident) = (
             &sig.constness,
             &sig.unsafety,
@@ -212,7 +213,7 @@ impl<'a> Expansion<'a> {
                         async move {
                             let _ = (#(&#captured,)*);
                             #hint
-                            #block
+                            #(#stmts)*
                         },
                         #observer,
                     )
@@ -250,9 +251,15 @@ impl<'a> Expansion<'a> {
                 on_try: None,
             },
         );
-        let future = Ident::new("__otel_future", Span::mixed_site());
+        let (stmts, tail) = split_tail(block);
+        let tail = match tail {
+            Some(tail) if !diverges(&tail) => {
+                let wrapped = wrap(&tail);
+                quote!(#[allow(unreachable_code, clippy::diverging_sub_expression)] return #wrapped;)
+            }
+            tail => tail.to_token_stream(),
+        };
         let current = Ident::new("__otel_current", Span::mixed_site());
-        let tail = wrap(&future);
         let Function {
             attrs, vis, sig, ..
         } = &self.function;
@@ -262,7 +269,7 @@ impl<'a> Expansion<'a> {
                 #prologue
                 let #span = #span.activate();
                 let #current = #span.attach();
-                let #future = #block;
+                #(#stmts)*
                 #tail
             }
         }
@@ -518,20 +525,30 @@ fn output_type(output: &ReturnType) -> Option<Type> {
     }
 }
 
-/// Whether the block ends in an expression whose value is worth passing
-/// through the span: not when it ends in a statement (every way out is a
-/// rewritten `return`), nor when its end never returns (`todo!()`), where
-/// code after it would be unreachable.
-fn ends_in_value(block: &syn::Block) -> bool {
-    match block.stmts.last() {
-        Some(syn::Stmt::Expr(expr, None)) => !diverges(expr),
+/// The statements of a block, and its tail expression if it has one. The
+/// expansion splices them into its own block: a user's block nested in
+/// generated code would draw `unused_braces` warnings.
+fn split_tail(block: syn::Block) -> (Vec<syn::Stmt>, Option<Expr>) {
+    let mut stmts = block.stmts;
+    let tail = match stmts.pop() {
+        Some(syn::Stmt::Expr(expr, None)) => Some(expr),
         Some(syn::Stmt::Macro(mac)) if mac.semi_token.is_none() => {
-            !is_diverging_macro(&mac.mac.path)
+            Some(Expr::Macro(syn::ExprMacro {
+                attrs: mac.attrs,
+                mac: mac.mac,
+            }))
         }
-        _ => false,
-    }
+        Some(stmt) => {
+            stmts.push(stmt);
+            None
+        }
+        None => None,
+    };
+    (stmts, tail)
 }
 
+/// Whether an expression never returns (`todo!()`, `loop {}`), so that
+/// nothing after it is worth emitting.
 fn diverges(expr: &Expr) -> bool {
     match expr {
         Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
