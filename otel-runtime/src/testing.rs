@@ -128,6 +128,21 @@ pub fn capture<R>(f: impl FnOnce() -> R) -> (R, CapturedSpans) {
 /// It takes a closure, not a future: a traced function's span starts when
 /// the function is called, so the call itself must happen inside the
 /// capture.
+///
+/// ```
+/// use otel_runtime::testing::capture_async;
+///
+/// #[otel_runtime::traced]
+/// async fn fetch(id: u32) -> u32 {
+///     id + 1
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let (value, spans) = capture_async(|| fetch(1)).await;
+/// assert_eq!(value, 2);
+/// assert!(spans.find("fetch").is_some());
+/// # });
+/// ```
 pub async fn capture_async<F: Future>(make: impl FnOnce() -> F) -> (F::Output, CapturedSpans) {
     collector();
     let parent = fresh_parent();
