@@ -93,8 +93,14 @@ fn print_trees(spans: &[SpanData]) {
 }
 
 fn print_span(spans: &[SpanData], root: &SpanData, span: &SpanData, depth: usize) {
-    let offset = span.start_time.duration_since(root.start_time).unwrap_or_default();
-    let end = span.end_time.duration_since(root.start_time).unwrap_or_default();
+    let offset = span
+        .start_time
+        .duration_since(root.start_time)
+        .unwrap_or_default();
+    let end = span
+        .end_time
+        .duration_since(root.start_time)
+        .unwrap_or_default();
     let status = match &span.status {
         Status::Error { description } => format!("  ERROR: {description}"),
         _ => String::new(),
@@ -109,7 +115,13 @@ fn print_span(spans: &[SpanData], root: &SpanData, span: &SpanData, depth: usize
     );
     for kv in &span.attributes {
         if !kv.key.as_str().starts_with("code.") {
-            println!("{:indent$}  {} = {}", "", kv.key, kv.value, indent = depth * 2);
+            println!(
+                "{:indent$}  {} = {}",
+                "",
+                kv.key,
+                kv.value,
+                indent = depth * 2
+            );
         }
     }
     let mut children: Vec<_> = spans

@@ -125,7 +125,13 @@ impl Parse for Options {
                 "expected_err" => set(&mut options.expected_err, &key, value(input)?, &mut errors),
                 "crate" => {
                     let path: LitStr = value(input)?;
-                    set(&mut options.krate, &key, path.parse()?, &mut errors);
+                    let parsed = path.parse().map_err(|_| {
+                        syn::Error::new(
+                            path.span(),
+                            "`crate` takes the path of the runtime crate, as `crate = \"::otel_runtime\"`",
+                        )
+                    })?;
+                    set(&mut options.krate, &key, parsed, &mut errors);
                 }
                 // `#[instrument]` options with no OpenTelemetry meaning: accepted
                 // so that migrating is a rename, and otherwise ignored.

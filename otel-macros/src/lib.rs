@@ -7,6 +7,8 @@ mod ast;
 mod attr;
 mod expand;
 mod rewrite;
+#[cfg(test)]
+mod snapshots;
 mod valid;
 
 use proc_macro::TokenStream;

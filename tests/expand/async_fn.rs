@@ -1,0 +1,4 @@
+#[traced]
+async fn fetch(id: u64) -> String {
+    format!("item {id}")
+}

@@ -1,0 +1,5 @@
+#[traced(name = "main")]
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    serve().await
+}

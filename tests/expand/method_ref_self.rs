@@ -1,0 +1,6 @@
+impl Store {
+    #[traced]
+    fn get(&self, key: &str) -> Option<&String> {
+        self.map.get(key)
+    }
+}

@@ -1,0 +1,5 @@
+#[traced(exception = false)]
+fn validate(input: &str) -> Result<(), ValidationError> {
+    check(input)?;
+    Ok(())
+}

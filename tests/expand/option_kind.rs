@@ -1,0 +1,4 @@
+#[traced(kind = "client")]
+fn call_api(url: &str) -> u16 {
+    request(url)
+}

@@ -1,0 +1,4 @@
+#[traced(level = "debug", target = "app::db")]
+fn query(sql: &str) {
+    execute(sql);
+}

@@ -1,0 +1,4 @@
+#[traced(name = "orders.place")]
+fn place_order(id: u64) {
+    submit(id);
+}

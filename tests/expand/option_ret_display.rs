@@ -1,0 +1,4 @@
+#[traced(ret(Display))]
+fn label(id: u32) -> String {
+    format!("#{id}")
+}

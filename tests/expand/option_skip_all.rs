@@ -1,0 +1,4 @@
+#[traced(skip_all)]
+fn store(conn: &mut Connection, key: &str) {
+    conn.delete(key);
+}

@@ -1,0 +1,4 @@
+#[traced]
+fn login(user: &str, password: &str) -> bool {
+    check(user, password)
+}

@@ -1,0 +1,4 @@
+#[traced]
+pub fn greet(name: &str, times: u32) -> String {
+    name.repeat(times as usize)
+}

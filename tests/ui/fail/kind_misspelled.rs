@@ -1,0 +1,6 @@
+use otel_runtime::traced;
+
+#[traced(kind = "clinet")]
+fn call() {}
+
+fn main() {}

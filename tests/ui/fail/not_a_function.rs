@@ -1,0 +1,8 @@
+use otel_runtime::traced;
+
+#[traced]
+struct Config {
+    port: u16,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use otel_runtime::traced;
+
+#[traced(skip(pasword))]
+fn login(user: &str, password: &str) {
+    let _ = (user, password);
+}
+
+fn main() {}
