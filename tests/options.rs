@@ -203,3 +203,20 @@ fn crate_names_the_path_of_a_reexported_runtime() {
         Some(&Value::I64(2))
     );
 }
+
+#[traced(ret)]
+fn parsed(text: &str) -> Result<u16, std::num::ParseIntError> {
+    let port: u16 = text.parse()?;
+    Ok(port)
+}
+
+#[test]
+fn ret_records_the_ok_value_of_a_result() {
+    let (_, spans) = capture(|| (parsed("80"), parsed("x")));
+    let values: Vec<_> = spans
+        .all_named("parsed")
+        .iter()
+        .map(|s| s.attr("return").cloned())
+        .collect();
+    assert_eq!(values, vec![Some(Value::I64(80)), None]);
+}

@@ -5,6 +5,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt as _;
+use syn::spanned::Spanned as _;
 use syn::{Expr, FnArg, Ident, Pat, Path, ReturnType, Type};
 
 use crate::ast::{Function, Shape, contains_impl_trait};
@@ -132,18 +133,18 @@ impl<'a> Expansion<'a> {
         let Expansion { span, .. } = self;
         let mut block = (*self.function.block).clone();
         if self.observes_outcome() {
-            let on_return = |expr: &Expr| self.observed(expr, false);
-            let on_try = |expr: &Expr| self.observed(expr, true);
+            let on_return = |expr: &Expr| self.observed(expr);
+            let on_try = |expr: &Expr| self.observed_try(expr);
             let exits = Exits {
                 on_return: &on_return,
-                on_try: self.observes_errors().then_some(&on_try as _),
+                on_try: (self.observes_errors() && self.returns_result()).then_some(&on_try as _),
             };
             rewrite::exits(&mut block, &exits);
         }
         let (stmts, tail) = split_tail(block);
         let tail = match tail {
             Some(tail) if self.observes_outcome() && !diverges(&tail) => {
-                let observed = self.observed(&tail, false);
+                let observed = self.observed(&tail);
                 // Where the tail never returns (a call to a `-> !` function),
                 // the recording after it is unreachable; that is no news to
                 // the user.
@@ -233,11 +234,11 @@ impl<'a> Expansion<'a> {
     fn future_fn(&self, output: Option<&Type>, boxed: bool) -> TokenStream {
         let prologue = self.prologue();
         let observer = self.observer(output);
-        let Expansion { span, .. } = self;
+        let Expansion { krate, span, .. } = self;
         let wrap = |future: &dyn ToTokens| {
             let instrumented = quote!(#span.instrument(#future, #observer));
             if boxed {
-                quote!(::std::boxed::Box::pin(#instrumented))
+                quote!(#krate::__private::Box::pin(#instrumented))
             } else {
                 instrumented
             }
@@ -275,8 +276,7 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    // Output: static CALLSITE = CallSite { … };
-    //         let mut span = start(&CALLSITE);
+    // Output: let mut span = { static CALLSITE = CallSite { … }; start(&CALLSITE) };
     //         if span.is_recording() { span.attr("a", value!(&a)); … }
     fn prologue(&self) -> TokenStream {
         let Expansion {
@@ -287,8 +287,19 @@ impl<'a> Expansion<'a> {
         } = self;
         let callsite_value = self.callsite();
         let attributes = self.attributes();
-        let start = quote!(#krate::__private::start(&#callsite));
-        let record = if attributes.is_empty() {
+        let here = Ident::new("__otel_here", Span::mixed_site());
+        // The items live in a block of their own: spliced beside the user's
+        // statements, they could clash with an item of the same name.
+        let start = quote! {
+            {
+                fn #here() -> &'static str {
+                    #krate::__private::function_name(#here)
+                }
+                static #callsite: #krate::__private::CallSite = #callsite_value;
+                #krate::__private::start(&#callsite)
+            }
+        };
+        if attributes.is_empty() {
             quote!(let #span = #start;)
         } else {
             quote! {
@@ -297,14 +308,6 @@ impl<'a> Expansion<'a> {
                     #(#attributes)*
                 }
             }
-        };
-        let here = Ident::new("__otel_here", Span::mixed_site());
-        quote! {
-            fn #here() -> &'static str {
-                #krate::__private::function_name(#here)
-            }
-            static #callsite: #krate::__private::CallSite = #callsite_value;
-            #record
         }
     }
 
@@ -399,15 +402,21 @@ impl<'a> Expansion<'a> {
         self.options.ret.is_some() || (self.observes_errors() && self.function.returns_value())
     }
 
-    /// `expr` passed through the span on its way out (`return expr`, or
-    /// `expr?` when `at_try`).
-    fn observed(&self, expr: &Expr, at_try: bool) -> TokenStream {
+    /// Whether the function returns a `Result` (by its type's name: `Result`,
+    /// `io::Result`, `anyhow::Result`…), which decides how a `?` is read.
+    fn returns_result(&self) -> bool {
+        output_type(&self.function.sig.output).is_some_and(|ty| is_result(&ty))
+    }
+
+    /// `expr` passed through the span on its way out (a `return`, the tail).
+    fn observed(&self, expr: &dyn ToTokens) -> TokenStream {
         let value = &self.value;
-        let record = self.record(&quote!(&#value), at_try);
+        let record = self.record(&quote!(&#value));
+        // The value's type must be known where it is probed: `Ok(1)` alone
+        // does not say what its error type is.
         let expr = match output_type(&self.function.sig.output) {
-            // The value's type must be known where it is probed: `Ok(1)`
-            // alone does not say what its error type is.
-            Some(ty) if !at_try && !contains_impl_trait(&ty) => {
+            Some(ty) if !matches!(ty, Type::ImplTrait(_)) => {
+                let ty = impl_trait_inferred(ty);
                 quote!(::core::convert::identity::<#ty>(#expr))
             }
             _ => expr.to_token_stream(),
@@ -415,9 +424,27 @@ impl<'a> Expansion<'a> {
         quote!(match #expr { #value => { #record #value } })
     }
 
-    /// What to record of a returned value, given a reference to it. At a
-    /// `?`, only an error: the function has not produced its value yet.
-    fn record(&self, value: &TokenStream, at_try: bool) -> TokenStream {
+    // Input:  expr?            in a function returning a `Result`
+    // Output: match expr { Ok(v) => v, Err(e) => return <observed>(Err(From::from(e))) }
+    // What `?` does, with the error converted first, so that it is probed as
+    // the function's own error type, which the signature makes known.
+    fn observed_try(&self, expr: &Expr) -> TokenStream {
+        let ok = Ident::new("__otel_ok", Span::mixed_site());
+        let err = Ident::new("__otel_err", Span::mixed_site());
+        let converted = quote! {
+            ::core::result::Result::Err(::core::convert::From::from(#err))
+        };
+        let returned = self.observed(&converted);
+        quote! {
+            match #expr {
+                ::core::result::Result::Ok(#ok) => #ok,
+                ::core::result::Result::Err(#err) => return #returned,
+            }
+        }
+    }
+
+    /// What to record of a returned value, given a reference to it.
+    fn record(&self, value: &TokenStream) -> TokenStream {
         let Expansion {
             krate,
             span,
@@ -429,23 +456,39 @@ impl<'a> Expansion<'a> {
             let observe = quote!(#krate::__private::observe_ref!(&#span, #value););
             record.extend(match &options.expected_err {
                 None => observe,
-                Some(pred) if at_try => quote! {
-                    if !#krate::__private::expected_ref!(#value, #pred) { #observe }
-                },
                 Some(pred) => quote! {
                     if !#krate::__private::is_expected(#value, #pred) { #observe }
                 },
             });
         }
-        if let (Some(format), false) = (options.ret, at_try) {
+        if let Some(format) = options.ret {
+            record.extend(self.record_return(format, value));
+        }
+        record
+    }
+
+    /// `ret`: the returned value, or for a `Result` its `Ok` value, as
+    /// `#[instrument(ret)]` does.
+    fn record_return(&self, format: Format, value: &TokenStream) -> TokenStream {
+        let span = &self.span;
+        if self.returns_result() {
+            let ok = Ident::new("__otel_ok", Span::mixed_site());
+            let returned = self.formatted(format, &quote!(#ok));
+            quote! {
+                if #span.is_recording() {
+                    if let ::core::result::Result::Ok(#ok) = #value {
+                        #span.record_return(#returned);
+                    }
+                }
+            }
+        } else {
             let returned = self.formatted(format, value);
-            record.extend(quote! {
+            quote! {
                 if #span.is_recording() {
                     #span.record_return(#returned);
                 }
-            });
+            }
         }
-        record
     }
 
     /// The function a future's span calls with its output.
@@ -458,7 +501,7 @@ impl<'a> Expansion<'a> {
         if self.options.ret.is_none() && !(self.observes_errors() && has_output) {
             return quote!(|_, _| {});
         }
-        let record = self.record(&quote!(#value), false);
+        let record = self.record(&quote!(#value));
         let ty = match output {
             Some(ty) if !contains_impl_trait(ty) => quote!(: &#ty),
             _ => TokenStream::new(),
@@ -476,7 +519,9 @@ impl<'a> Expansion<'a> {
             return TokenStream::new();
         }
         let hint = Ident::new("__otel_hint", Span::mixed_site());
-        quote! {
+        // Spanned at the user's return type, so that a type error in the
+        // body says "return type inferred to be … here" at the signature.
+        quote_spanned! {ty.span()=>
             #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::empty_loop, clippy::needless_return)]
             if false {
                 let #hint: #ty = loop {};
@@ -516,6 +561,38 @@ impl<'a> Expansion<'a> {
         );
         (quote!(#(#params),*), captured)
     }
+}
+
+/// `Result<…>`, `io::Result<…>`, `anyhow::Result<…>`: the only types named
+/// so that `?` can return from are `core::result::Result` and its aliases.
+fn is_result(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    path.qself.is_none()
+        && path
+            .path
+            .segments
+            .last()
+            .is_some_and(|last| last.ident.to_string().ends_with("Result"))
+}
+
+/// The type with each `impl Trait` replaced by `_`, which a turbofish
+/// accepts: `Result<impl Iterator, E>` becomes `Result<_, E>`.
+fn impl_trait_inferred(mut ty: Type) -> Type {
+    struct Infer;
+    impl syn::visit_mut::VisitMut for Infer {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            if let Type::ImplTrait(bounds) = ty {
+                let span = bounds.impl_token.span;
+                *ty = Type::Infer(syn::TypeInfer {
+                    underscore_token: syn::Token![_](span),
+                });
+            } else {
+                syn::visit_mut::visit_type_mut(self, ty);
+            }
+        }
+    }
+    syn::visit_mut::VisitMut::visit_type_mut(&mut Infer, &mut ty);
+    ty
 }
 
 fn output_type(output: &ReturnType) -> Option<Type> {

@@ -12,7 +12,7 @@ use syn::{Block, Expr, Item};
 pub struct Exits<'a> {
     /// Input: the expression `e` of `return e`. Output: its replacement.
     pub on_return: &'a dyn Fn(&Expr) -> TokenStream,
-    /// Input: the operand `e` of `e?`. Output: its replacement.
+    /// Input: the operand `e` of `e?`. Output: the replacement of `e?`.
     pub on_try: Option<&'a dyn Fn(&Expr) -> TokenStream>,
 }
 
@@ -42,7 +42,7 @@ impl VisitMut for Rewriter<'_, '_> {
             }
             Expr::Try(tried) => {
                 if let Some(on_try) = self.0.on_try {
-                    *tried.expr = Expr::Verbatim(on_try(&tried.expr));
+                    *expr = Expr::Verbatim(on_try(&tried.expr));
                 }
             }
             _ => {}

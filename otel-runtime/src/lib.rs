@@ -86,8 +86,12 @@ pub use current::{add_event, set_attribute};
 ///   else its type name) and, where the error has sources,
 ///   `exception.source_chain`: the `Display` of each `source()`, outermost
 ///   first. `Ok` leaves the status Unset. An `Err` leaving through `?` is
-///   recorded as the `?` saw it, before its conversion into the function's
-///   error type.
+///   recorded as the function returns it, after its conversion. A `?` is
+///   seen where the return type is named `Result` or `…Result`; with a
+///   type alias of another name, only `return`s and the tail are.
+///   A `return` written inside a macro (anyhow's `bail!`, `ensure!`) is not
+///   seen in a synchronous function: the macro's expansion is not there yet
+///   when `#[traced]` runs. In an `async fn` every exit is seen.
 /// - **Panics**: status Error, `error.type = "panic"`, an `exception` event
 ///   with the panic's message and `exception.stacktrace` holding its
 ///   location (`at file:line:column`); the span ends and the panic unwinds
@@ -118,7 +122,7 @@ pub use current::{add_event, set_attribute};
 /// | `skip(a, b)` | do not record these arguments |
 /// | `skip_all` | record no argument |
 /// | `fields(key = expr, …)` | more attributes; keys may be dotted (`db.system = "postgresql"`), values are typed like arguments; `key = %expr` records `Display`, `key = ?expr` records `Debug`; `key` alone records the variable `key` |
-/// | `ret`, `ret(Debug)`, `ret(Display)` | record the return value under `return` |
+/// | `ret`, `ret(Debug)`, `ret(Display)` | record the return value under `return` (for a `Result`, its `Ok` value) |
 /// | `err`, `err(Display)` | record errors, message from `Display` (the default) |
 /// | `err(Debug)` | record errors, message from `Debug` |
 /// | `err(off)` | record no error at all |

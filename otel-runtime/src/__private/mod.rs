@@ -12,8 +12,9 @@ pub use crate::AttributeValue;
 
 pub use future::Instrumented;
 pub use opentelemetry::trace::SpanKind;
-pub use outcome::{ErrorMode, ExpectedProbe, Probe, expected_levels, is_expected, probe_levels};
+pub use outcome::{ErrorMode, Probe, is_expected, probe_levels};
 pub use span::{Active, CallSite, Entered, Starting, function_name, start};
+pub use std::boxed::Box;
 pub use value::{ValueProbe, debug_value, display_value, value_levels};
 
 /// `Some(name)`, or `"unknown"` outside cargo.
@@ -69,20 +70,6 @@ macro_rules! __otel_value {
     }};
 }
 pub use crate::__otel_value as value;
-
-/// Whether the `expected_err` predicate accepts the error behind `?`. The
-/// error there may be of another type than the function's (`?` converts it
-/// afterwards); the predicate then does not apply.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __otel_expected_ref {
-    ($value:expr, $pred:expr) => {{
-        #[allow(unused_imports)]
-        use $crate::__private::expected_levels::*;
-        (&&$crate::__private::ExpectedProbe($value, &$pred)).__otel_expected()
-    }};
-}
-pub use crate::__otel_expected_ref as expected_ref;
 
 /// The value of an argument whose name marks a secret.
 pub fn redacted() -> Option<opentelemetry::Value> {

@@ -39,39 +39,6 @@ pub fn is_expected<T, E>(value: &Result<T, E>, pred: impl FnOnce(&E) -> bool) ->
     }
 }
 
-/// An error behind `?` and the `expected_err` predicate.
-pub struct ExpectedProbe<'a, T, P>(pub &'a T, pub &'a P);
-
-/// The levels of [`ExpectedProbe`]: the predicate applies where it takes
-/// the error's type.
-pub mod expected_levels {
-    use super::ExpectedProbe;
-
-    #[doc(hidden)]
-    pub trait PredicateApplies {
-        fn __otel_expected(&self) -> bool;
-    }
-    #[doc(hidden)]
-    pub trait PredicateDoesNotApply {
-        fn __otel_expected(&self) -> bool;
-    }
-
-    impl<T, E, P: Fn(&E) -> bool> PredicateApplies for &ExpectedProbe<'_, Result<T, E>, P> {
-        fn __otel_expected(&self) -> bool {
-            match self.0 {
-                Ok(_) => false,
-                Err(error) => (self.1)(error),
-            }
-        }
-    }
-
-    impl<T, P> PredicateDoesNotApply for ExpectedProbe<'_, T, P> {
-        fn __otel_expected(&self) -> bool {
-            false
-        }
-    }
-}
-
 /// The probe traits, one per level; the expansion imports them all.
 pub mod probe_levels {
     use super::*;
@@ -208,7 +175,13 @@ fn source_chain(mut source: Option<&(dyn Error + 'static)>) -> Vec<StringValue> 
 /// `error.type`: the error's type name, or `Type::Variant` when its `Debug`
 /// text starts with a variant name (as derived `Debug` prints enums).
 fn error_type(type_name: &'static str, debug: Option<&str>) -> Cow<'static, str> {
-    let Some(variant) = debug.and_then(leading_variant) else {
+    let variant = debug.and_then(leading_variant);
+    // `Box<dyn Error>`'s own name says nothing; its `Debug` is the boxed
+    // error's, whose leading name (type or variant) says more.
+    if type_name.starts_with("alloc::boxed::Box<dyn ") {
+        return Cow::Owned(variant.unwrap_or("Box<dyn Error>").to_owned());
+    }
+    let Some(variant) = variant else {
         return Cow::Borrowed(type_name);
     };
     let without_generics = type_name.split('<').next().unwrap_or(type_name);
@@ -266,5 +239,12 @@ mod tests {
             "anyhow::Error"
         );
         assert_eq!(error_type("app::E", None), "app::E");
+    }
+
+    #[test]
+    fn a_boxed_error_is_named_by_what_it_boxes() {
+        let boxed = "alloc::boxed::Box<dyn core::error::Error + core::marker::Send>";
+        assert_eq!(error_type(boxed, Some("NotFound(\"k\")")), "NotFound");
+        assert_eq!(error_type(boxed, Some("\"free text\"")), "Box<dyn Error>");
     }
 }
