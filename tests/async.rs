@@ -247,3 +247,39 @@ async fn items_in_an_async_body_keep_their_paths() {
     let plain = item_path_plain().await;
     assert_eq!(traced.replace("item_path::", "item_path_plain::"), plain);
 }
+
+#[traced]
+async fn destructured((count, _): (u8, Guard<'_>), Pair { left, _held: _ }: Pair<'_>) -> u8 {
+    tokio::task::yield_now().await;
+    count + left
+}
+
+struct Pair<'a> {
+    left: u8,
+    _held: Guard<'a>,
+}
+
+#[tokio::test]
+async fn ignored_parts_of_destructured_arguments_live_until_the_future_completes() {
+    let first = std::sync::atomic::AtomicBool::new(false);
+    let second = std::sync::atomic::AtomicBool::new(false);
+    let (sum, spans) = capture_async(|| async {
+        let future = destructured(
+            (1, Guard(&first)),
+            Pair {
+                left: 2,
+                _held: Guard(&second),
+            },
+        );
+        assert!(!first.load(std::sync::atomic::Ordering::SeqCst));
+        assert!(!second.load(std::sync::atomic::Ordering::SeqCst));
+        future.await
+    })
+    .await;
+    assert_eq!(sum, 3);
+    assert!(first.load(std::sync::atomic::Ordering::SeqCst));
+    assert!(second.load(std::sync::atomic::Ordering::SeqCst));
+    let span = spans.named("destructured");
+    assert_eq!(span.attr("count"), Some(&Value::I64(1)));
+    assert_eq!(span.attr("left"), Some(&Value::I64(2)));
+}

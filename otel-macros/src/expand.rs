@@ -181,7 +181,7 @@ impl<'a> Expansion<'a> {
         };
         let observer = self.observer(output_type(&self.function.sig.output).as_ref());
         let hint = self.output_hint();
-        let (params, captured) = self.async_params();
+        let (params, captured, opening) = self.async_params();
         let Expansion { krate, span, .. } = self;
         let Function {
             attrs,
@@ -213,6 +213,7 @@ impl<'a> Expansion<'a> {
                     #span.instrument(
                         async move {
                             let _ = (#(&#captured,)*);
+                            #opening
                             #hint
                             #(#stmts)*
                         },
@@ -356,6 +357,7 @@ impl<'a> Expansion<'a> {
         } = self;
         let field_keys: Vec<&str> = options.fields.iter().map(|f| f.key.as_str()).collect();
         let mut attributes = Vec::new();
+        let mut recorded = Vec::new();
         if options.skip_all.is_none() {
             for arg in &self.function.args {
                 let key = arg.ident.unraw().to_string();
@@ -364,6 +366,7 @@ impl<'a> Expansion<'a> {
                     continue;
                 }
                 let ident = &arg.ident;
+                recorded.push(key.clone());
                 let value = if arg.secret {
                     quote!(#krate::__private::redacted())
                 } else {
@@ -375,10 +378,16 @@ impl<'a> Expansion<'a> {
         for field in &options.fields {
             let key = &field.key;
             let value = match &field.value {
-                FieldValue::Shorthand(ident) => quote!(#krate::__private::value!(&#ident)),
+                FieldValue::Shorthand(ident) => {
+                    recorded.push(ident.unraw().to_string());
+                    quote!(#krate::__private::value!(&#ident))
+                }
                 FieldValue::Expr(format, expr) => self.formatted(*format, &quote!(&(#expr))),
             };
             attributes.push(quote!(#span.attr(#key, #value);));
+        }
+        if !attributes.is_empty() {
+            attributes.insert(0, self.async_recorded_bindings(&recorded));
         }
         attributes
     }
@@ -530,12 +539,18 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    /// The parameters of an `async fn`, with `_` named so that the future
-    /// can keep it, and the names the future must capture to keep every
-    /// argument alive until it completes, as the `async fn` did.
-    fn async_params(&self) -> (TokenStream, Vec<TokenStream>) {
+    /// The parameters of an `async fn`, what the future must capture, and
+    /// the statements that open the future.
+    ///
+    /// An `async fn` moves every argument into its future, so that each one
+    /// lives until the future completes, even unused or ignored parts. A
+    /// parameter bound to one name is captured by that name; any other
+    /// pattern (`_`, `(a, _)`) is renamed `__otel_argN` in the signature and
+    /// destructured inside the future, as the `async fn` itself does.
+    fn async_params(&self) -> (TokenStream, Vec<TokenStream>, TokenStream) {
         let mut captured: Vec<TokenStream> = Vec::new();
         let mut params = Vec::new();
+        let mut opening = TokenStream::new();
         for (index, input) in self.function.sig.inputs.iter().enumerate() {
             match input {
                 FnArg::Receiver(receiver) => {
@@ -543,23 +558,43 @@ impl<'a> Expansion<'a> {
                     captured.push(quote!(#self_token));
                     params.push(input.to_token_stream());
                 }
-                FnArg::Typed(typed) if matches!(&*typed.pat, Pat::Wild(_)) => {
-                    let name = format_ident!("__otel_arg{}", index, span = Span::mixed_site());
-                    let ty = &typed.ty;
-                    let attrs = &typed.attrs;
-                    captured.push(name.to_token_stream());
-                    params.push(quote!(#(#attrs)* #name: #ty));
-                }
-                FnArg::Typed(_) => params.push(input.to_token_stream()),
+                FnArg::Typed(typed) => match moved_param_name(index, &typed.pat) {
+                    Some(name) => {
+                        let (attrs, pat, ty) = (&typed.attrs, &typed.pat, &typed.ty);
+                        params.push(quote!(#(#attrs)* #name: #ty));
+                        if !matches!(&**pat, Pat::Wild(_)) {
+                            opening.extend(quote!(let #pat = #name;));
+                        }
+                        captured.push(name.to_token_stream());
+                    }
+                    None => {
+                        if let Pat::Ident(binding) = &*typed.pat {
+                            captured.push(binding.ident.to_token_stream());
+                        }
+                        params.push(input.to_token_stream());
+                    }
+                },
             }
         }
-        captured.extend(
-            self.function
-                .args
-                .iter()
-                .map(|arg| arg.ident.to_token_stream()),
-        );
-        (quote!(#(#params),*), captured)
+        (quote!(#(#params),*), captured, opening)
+    }
+
+    /// For an `async fn`, the statements that bind, by reference, the
+    /// recorded names of parameters destructured inside the future.
+    fn async_recorded_bindings(&self, recorded: &[String]) -> TokenStream {
+        if !matches!(self.function.shape, Shape::Async) {
+            return TokenStream::new();
+        }
+        let mut bindings = TokenStream::new();
+        for (index, input) in self.function.sig.inputs.iter().enumerate() {
+            let FnArg::Typed(typed) = input else { continue };
+            if let Some(name) = moved_param_name(index, &typed.pat) {
+                if let Some(pat) = by_reference(&typed.pat, recorded) {
+                    bindings.extend(quote!(let #pat = &#name;));
+                }
+            }
+        }
+        bindings
     }
 }
 
@@ -593,6 +628,59 @@ fn impl_trait_inferred(mut ty: Type) -> Type {
     }
     syn::visit_mut::VisitMut::visit_type_mut(&mut Infer, &mut ty);
     ty
+}
+
+/// The name an `async fn` parameter takes in the signature when its
+/// pattern is destructured inside the future: every pattern but a plain
+/// name. Patterns with `&` or `ref` stay as written (their by-reference
+/// copy for recording would not compile in every edition).
+fn moved_param_name(index: usize, pat: &Pat) -> Option<Ident> {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_pat_reference(&mut self, _: &'ast syn::PatReference) {
+            self.0 = true;
+        }
+        fn visit_pat_ident(&mut self, binding: &'ast syn::PatIdent) {
+            self.0 |= binding.by_ref.is_some();
+            syn::visit::visit_pat_ident(self, binding);
+        }
+    }
+    if matches!(pat, Pat::Ident(binding) if binding.subpat.is_none()) {
+        return None;
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_pat(&mut finder, pat);
+    (!finder.0).then(|| format_ident!("__otel_arg{}", index, span = Span::mixed_site()))
+}
+
+/// The pattern to bind its recorded names by reference: `mut` dropped,
+/// names not recorded replaced by `_`. `None` when nothing is recorded.
+fn by_reference(pat: &Pat, recorded: &[String]) -> Option<Pat> {
+    struct Rewrite<'a>(&'a [String], bool);
+    impl syn::visit_mut::VisitMut for Rewrite<'_> {
+        fn visit_pat_mut(&mut self, pat: &mut Pat) {
+            if let Pat::Ident(binding) = pat {
+                if self.0.contains(&binding.ident.unraw().to_string()) {
+                    binding.mutability = None;
+                    self.1 = true;
+                } else if let Some((_, sub)) = binding.subpat.take() {
+                    *pat = *sub;
+                    return self.visit_pat_mut(pat);
+                } else {
+                    *pat = Pat::Wild(syn::PatWild {
+                        attrs: Vec::new(),
+                        underscore_token: syn::Token![_](binding.ident.span()),
+                    });
+                }
+                return;
+            }
+            syn::visit_mut::visit_pat_mut(self, pat);
+        }
+    }
+    let mut pat = pat.clone();
+    let mut rewrite = Rewrite(recorded, false);
+    syn::visit_mut::VisitMut::visit_pat_mut(&mut rewrite, &mut pat);
+    rewrite.1.then_some(pat)
 }
 
 fn output_type(output: &ReturnType) -> Option<Type> {
