@@ -156,3 +156,42 @@ pub fn contains_impl_trait(ty: &Type) -> bool {
     syn::visit::Visit::visit_type(&mut finder, ty);
     finder.0
 }
+
+/// `Result<…>`, `io::Result<…>`, `anyhow::Result<…>`: the only types named
+/// so that `?` can return from are `core::result::Result` and its aliases.
+pub fn is_result(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    path.qself.is_none()
+        && path
+            .path
+            .segments
+            .last()
+            .is_some_and(|last| last.ident.to_string().ends_with("Result"))
+}
+
+/// The type with each `impl Trait` replaced by `_`, which a turbofish
+/// accepts: `Result<impl Iterator, E>` becomes `Result<_, E>`.
+pub fn impl_trait_inferred(mut ty: Type) -> Type {
+    struct Infer;
+    impl syn::visit_mut::VisitMut for Infer {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            if let Type::ImplTrait(bounds) = ty {
+                let span = bounds.impl_token.span;
+                *ty = Type::Infer(syn::TypeInfer {
+                    underscore_token: syn::Token![_](span),
+                });
+            } else {
+                syn::visit_mut::visit_type_mut(self, ty);
+            }
+        }
+    }
+    syn::visit_mut::VisitMut::visit_type_mut(&mut Infer, &mut ty);
+    ty
+}
+
+pub fn output_type(output: &ReturnType) -> Option<Type> {
+    match output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) => Some((**ty).clone()),
+    }
+}

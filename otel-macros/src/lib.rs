@@ -6,9 +6,12 @@ mod args;
 mod ast;
 mod attr;
 mod expand;
+mod outcome;
+mod prologue;
 mod rewrite;
 #[cfg(test)]
 mod snapshots;
+mod tail;
 mod valid;
 
 use proc_macro::TokenStream;
