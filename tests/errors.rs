@@ -32,23 +32,12 @@ impl std::error::Error for StoreError {
 }
 
 fn exception(span: &Span) -> (Value, Value) {
-    let event = span.event("exception").expect("an exception event");
-    let get = |key: &str| {
-        event
-            .iter()
-            .find(|(k, _)| k.as_str() == key)
-            .map(|(_, v)| (*v).clone())
-            .unwrap()
-    };
+    let get = |key| span.event_attr("exception", key).cloned().expect(key);
     (get("exception.type"), get("exception.message"))
 }
 
 fn event_attr(span: &Span, key: &str) -> Option<Value> {
-    let event = span.event("exception")?;
-    event
-        .iter()
-        .find(|(k, _)| k.as_str() == key)
-        .map(|(_, v)| (*v).clone())
+    span.event_attr("exception", key).cloned()
 }
 
 #[traced]

@@ -16,11 +16,7 @@ fn explode(code: u32) -> u32 {
 }
 
 fn event_value(span: &otel_runtime::testing::Span, key: &str) -> Option<Value> {
-    let event = span.event("exception")?;
-    event
-        .iter()
-        .find(|(k, _)| k.as_str() == key)
-        .map(|(_, v)| (*v).clone())
+    span.event_attr("exception", key).cloned()
 }
 
 #[test]

@@ -177,12 +177,10 @@ fn track_caller_still_reports_the_caller() {
     let calling_line = line!() + 1;
     let (outcome, spans) = capture(|| std::panic::catch_unwind(|| checked(None)));
     assert!(outcome.is_err());
-    let event = spans.named("checked").event("exception").unwrap();
-    let stack = event
-        .iter()
-        .find(|(k, _)| k.as_str() == "exception.stacktrace")
+    let stack = spans
+        .named("checked")
+        .event_attr("exception", "exception.stacktrace")
         .unwrap()
-        .1
         .to_string();
     let expected = format!("at tests/shapes.rs:{calling_line}:");
     assert!(

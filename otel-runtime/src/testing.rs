@@ -246,6 +246,8 @@ pub trait SpanDataExt {
     fn event(&self, name: &str) -> Option<Vec<(&Key, &Value)>>;
     /// How many events are named `name`.
     fn event_count(&self, name: &str) -> usize;
+    /// The attribute `key` of the first event named `event`.
+    fn event_attr(&self, event: &str, key: &str) -> Option<&Value>;
 }
 
 impl SpanDataExt for SpanData {
@@ -272,5 +274,14 @@ impl SpanDataExt for SpanData {
             .iter()
             .filter(|event| event.name == name)
             .count()
+    }
+
+    fn event_attr(&self, event: &str, key: &str) -> Option<&Value> {
+        let event = self.events.iter().find(|e| e.name == event)?;
+        event
+            .attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == key)
+            .map(|kv| &kv.value)
     }
 }
