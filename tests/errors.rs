@@ -320,3 +320,36 @@ fn a_question_mark_inside_a_closure_is_not_the_function_failing() {
     assert_eq!(value.unwrap(), 0);
     assert_eq!(spans.named("closure_inside").status, Status::Unset);
 }
+
+/// An error type that borrows a generic, non-`'static` value: probing it
+/// must not ask `'static` of it (regression: tempfile's `PersistError<F>`).
+#[derive(Debug)]
+struct Rejected<F> {
+    file: F,
+}
+
+impl<F: std::fmt::Debug> fmt::Display for Rejected<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "rejected {:?}", self.file)
+    }
+}
+
+impl<F: std::fmt::Debug> std::error::Error for Rejected<F> {}
+
+struct Holder<F> {
+    file: F,
+}
+
+impl<F: std::fmt::Debug> Holder<F> {
+    #[traced]
+    fn persist(self) -> Result<F, Rejected<F>> {
+        Err(Rejected { file: self.file })
+    }
+}
+
+#[test]
+fn a_non_static_generic_error_is_recorded() {
+    let name = String::from("tmp");
+    let (_, spans) = capture(|| Holder { file: name.as_str() }.persist());
+    assert_eq!(spans.named("persist").status, Status::error("rejected \"tmp\""));
+}

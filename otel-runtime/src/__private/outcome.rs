@@ -67,7 +67,7 @@ pub mod probe_levels {
         }
     }
 
-    impl<T, E: Error + 'static> ViaError for &&&&&Probe<'_, Result<T, E>> {
+    impl<T, E: Error> ViaError for &&&&&Probe<'_, Result<T, E>> {
         fn __otel_outcome(&self, span: &Active) {
             if let Err(error) = self.0 {
                 record_error::<E>(span, Some(error), Some(error), error.source());
