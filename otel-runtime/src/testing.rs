@@ -69,13 +69,17 @@ impl SpanProcessor for Collector {
 
 fn collector() -> &'static Collector {
     static COLLECTOR: OnceLock<Collector> = OnceLock::new();
+    // Untraced: installing allocates under the global provider's write
+    // lock, which a traced allocator would wait on.
     COLLECTOR.get_or_init(|| {
-        let collector = Collector::default();
-        let provider = SdkTracerProvider::builder()
-            .with_span_processor(collector.clone())
-            .build();
-        opentelemetry::global::set_tracer_provider(provider);
-        collector
+        crate::__private::untraced(|| {
+            let collector = Collector::default();
+            let provider = SdkTracerProvider::builder()
+                .with_span_processor(collector.clone())
+                .build();
+            opentelemetry::global::set_tracer_provider(provider);
+            collector
+        })
     })
 }
 
@@ -95,14 +99,18 @@ fn fresh_parent() -> Context {
 
 fn collect(parent: &Context) -> CapturedSpans {
     let parent = parent.span().span_context().clone();
-    let spans = collector()
-        .0
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .iter()
-        .filter(|span| span.span_context.trace_id() == parent.trace_id())
-        .cloned()
-        .collect();
+    // Untraced: a traced allocator, called while the lock is held here,
+    // would end its span into the same lock.
+    let spans = crate::__private::untraced(|| {
+        collector()
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter(|span| span.span_context.trace_id() == parent.trace_id())
+            .cloned()
+            .collect()
+    });
     CapturedSpans {
         spans,
         trace_id: parent.trace_id(),

@@ -47,7 +47,7 @@ impl<F: Future> Future for Instrumented<F> {
     fn poll(self: Pin<&mut Self>, task: &mut TaskContext<'_>) -> Poll<F::Output> {
         let this = self.project();
         let state = this.state;
-        let _current = state.active.context().clone().attach();
+        let current = state.active.attach();
         let mut unwinding = PollGuard(Some(&mut *state));
         let poll = this.future.poll(task);
         unwinding.0 = None;
@@ -56,6 +56,7 @@ impl<F: Future> Future for Instrumented<F> {
             (state.observe)(output, &state.active);
             state.finished = true;
         }
+        drop(current);
         poll
     }
 }

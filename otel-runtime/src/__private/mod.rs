@@ -5,6 +5,7 @@
 mod future;
 mod outcome;
 mod panic;
+mod reentry;
 mod span;
 mod value;
 
@@ -15,6 +16,12 @@ pub use opentelemetry::trace::SpanKind;
 pub use outcome::{ErrorMode, Probe, is_expected, probe_levels};
 pub use span::{Active, CallSite, Entered, Starting, function_name, start};
 pub use std::boxed::Box;
+
+/// Runs `f` with tracing off on this thread: a traced function it calls
+/// makes no span. For the runtime's own set-up code.
+pub fn untraced<R>(f: impl FnOnce() -> R) -> R {
+    reentry::within(f)
+}
 pub use value::{ValueProbe, debug_value, display_value, value_levels};
 
 /// `Some(name)`, or `"unknown"` outside cargo.

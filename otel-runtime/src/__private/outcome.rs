@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::error::Error;
 use std::fmt::{Debug, Display};
 
-use opentelemetry::trace::{Status, TraceContextExt as _};
+use opentelemetry::trace::Status;
 use opentelemetry::{Array, KeyValue, StringValue, Value};
 
 use super::span::Active;
@@ -120,40 +120,41 @@ fn record_error<E: ?Sized>(
     source: Option<&(dyn Error + 'static)>,
 ) {
     let mode = span.error_mode();
-    if !mode.record || !span.is_recording() {
+    if !mode.record {
         return;
     }
-    let type_name = std::any::type_name::<E>();
-    let debug_text = debug.map(|debug| format!("{debug:?}"));
-    let display_text = display.map(|display| display.to_string());
-    let message = if mode.debug_message {
-        debug_text.clone().or(display_text)
-    } else {
-        display_text.or_else(|| debug_text.clone())
-    }
-    .unwrap_or_else(|| type_name.to_owned());
-
-    let span_ref = span.context().span();
-    span_ref.set_attribute(KeyValue::new(
-        "error.type",
-        error_type(type_name, debug_text.as_deref()),
-    ));
-    if mode.exception_event {
-        let mut attributes = vec![
-            KeyValue::new("exception.type", type_name),
-            KeyValue::new("exception.message", message.clone()),
-        ];
-        let chain = source_chain(source);
-        if !chain.is_empty() {
-            attributes.push(KeyValue::new(
-                "exception.source_chain",
-                Value::Array(Array::String(chain)),
-            ));
+    span.with_span(|span| {
+        let type_name = std::any::type_name::<E>();
+        let debug_text = debug.map(|debug| format!("{debug:?}"));
+        let display_text = display.map(|display| display.to_string());
+        let message = if mode.debug_message {
+            debug_text.clone().or(display_text)
+        } else {
+            display_text.or_else(|| debug_text.clone())
         }
-        span_ref.add_event("exception", attributes);
-    }
-    span_ref.set_status(Status::Error {
-        description: Cow::Owned(message),
+        .unwrap_or_else(|| type_name.to_owned());
+
+        span.set_attribute(KeyValue::new(
+            "error.type",
+            error_type(type_name, debug_text.as_deref()),
+        ));
+        if mode.exception_event {
+            let mut attributes = vec![
+                KeyValue::new("exception.type", type_name),
+                KeyValue::new("exception.message", message.clone()),
+            ];
+            let chain = source_chain(source);
+            if !chain.is_empty() {
+                attributes.push(KeyValue::new(
+                    "exception.source_chain",
+                    Value::Array(Array::String(chain)),
+                ));
+            }
+            span.add_event("exception", attributes);
+        }
+        span.set_status(Status::Error {
+            description: Cow::Owned(message),
+        });
     });
 }
 

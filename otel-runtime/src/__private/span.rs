@@ -4,11 +4,11 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use opentelemetry::global::{self, BoxedSpan};
-use opentelemetry::trace::{Span as _, SpanKind, TraceContextExt as _, Tracer as _};
+use opentelemetry::trace::{Span as _, SpanKind, SpanRef, TraceContextExt as _, Tracer as _};
 use opentelemetry::{Context, ContextGuard, InstrumentationScope, KeyValue, Value};
 
 use super::outcome::ErrorMode;
-use super::panic;
+use super::{panic, reentry};
 
 /// Everything about a `#[traced]` function that is known at compile time.
 /// The expansion declares one as a `static`, so a call passes one pointer.
@@ -41,33 +41,47 @@ pub fn function_name<F>(_marker: F) -> &'static str {
 }
 
 /// Starts the span of one call as a child of the current context.
+///
+/// A call made from inside the tracing machinery (see `reentry`) gets no
+/// span at all.
 pub fn start(site: &'static CallSite) -> Starting {
+    let inside = reentry::enter_to_start();
+    let span = inside.as_ref().map(|_| start_span(site));
+    Starting {
+        recording: span.as_ref().is_some_and(|span| span.is_recording()),
+        span,
+        site,
+        _inside: inside,
+    }
+}
+
+fn start_span(site: &'static CallSite) -> BoxedSpan {
     let scope = InstrumentationScope::builder(site.scope_name)
         .with_version(site.scope_version)
         .build();
     let tracer = global::tracer_with_scope(scope);
     let builder = tracer.span_builder(site.name).with_kind(site.kind.clone());
     let mut span = Context::map_current(|parent| tracer.build_with_context(builder, parent));
-    let recording = span.is_recording();
-    if recording {
+    if span.is_recording() {
         panic::install_hook();
         span.set_attribute(KeyValue::new("code.function.name", (site.function)()));
         span.set_attribute(KeyValue::new("code.file.path", site.file));
         span.set_attribute(KeyValue::new("code.line.number", i64::from(site.line)));
     }
-    Starting {
-        span,
-        site,
-        recording,
-    }
+    span
 }
 
 /// A started span that is not yet current: the time to record arguments,
 /// while the span is still owned and setting an attribute takes no lock.
+///
+/// Until it is activated, the thread counts as inside the tracing
+/// machinery: recording an argument runs its `Debug` impl, which may call
+/// traced code (an allocator).
 pub struct Starting {
-    span: BoxedSpan,
+    span: Option<BoxedSpan>,
     site: &'static CallSite,
     recording: bool,
+    _inside: Option<reentry::Inside>,
 }
 
 impl Starting {
@@ -81,36 +95,39 @@ impl Starting {
     /// Sets one attribute; `None` (an `Option` that is `None`) sets nothing.
     #[inline]
     pub fn attr(&mut self, key: &'static str, value: Option<Value>) {
-        if let Some(value) = value {
-            self.span.set_attribute(KeyValue::new(key, value));
+        if let (Some(span), Some(value)) = (&mut self.span, value) {
+            span.set_attribute(KeyValue::new(key, value));
         }
     }
 
     /// Makes the span current for the rest of a synchronous body.
     pub fn enter(self) -> Entered {
-        let active = self.activate();
-        let guard = active.cx.clone().attach();
-        Entered {
-            active,
-            _guard: guard,
-        }
+        let (active, inside) = self.into_active();
+        let guard = active.attach_inside();
+        drop(inside);
+        Entered { active, guard }
     }
 
     /// Turns the span into a value that a future carries from poll to poll.
     pub fn activate(self) -> Active {
-        Active {
-            cx: Context::current_with_span(self.span),
+        self.into_active().0
+    }
+
+    fn into_active(self) -> (Active, Option<reentry::Inside>) {
+        let active = Active {
+            cx: self.span.map(Context::current_with_span),
             site: self.site,
             recording: self.recording,
             panicking_at_start: self.recording && std::thread::panicking(),
             panic_recorded: AtomicBool::new(false),
-        }
+        };
+        (active, self._inside)
     }
 }
 
 /// A span that is current or will be made current: ends when dropped.
 pub struct Active {
-    cx: Context,
+    cx: Option<Context>,
     site: &'static CallSite,
     recording: bool,
     panicking_at_start: bool,
@@ -126,12 +143,20 @@ impl Active {
     }
 
     /// Makes the span current until the guard drops.
-    pub fn attach(&self) -> ContextGuard {
-        self.cx.clone().attach()
+    pub fn attach(&self) -> Option<ContextGuard> {
+        reentry::within(|| self.attach_inside())
     }
 
-    pub(crate) fn context(&self) -> &Context {
-        &self.cx
+    fn attach_inside(&self) -> Option<ContextGuard> {
+        self.cx.as_ref().map(|cx| cx.clone().attach())
+    }
+
+    /// Runs `f` on the span when it records. The thread is inside the
+    /// machinery meanwhile: `f` may format user values.
+    pub(crate) fn with_span(&self, f: impl FnOnce(SpanRef<'_>)) {
+        if let (true, Some(cx)) = (self.recording, &self.cx) {
+            reentry::within(|| f(cx.span()));
+        }
     }
 
     pub(crate) fn error_mode(&self) -> ErrorMode {
@@ -141,7 +166,7 @@ impl Active {
     /// Records the return value under `return` (the `ret` option).
     pub fn record_return(&self, value: Option<Value>) {
         if let Some(value) = value {
-            self.cx.span().set_attribute(KeyValue::new("return", value));
+            self.with_span(|span| span.set_attribute(KeyValue::new("return", value)));
         }
     }
 
@@ -151,50 +176,63 @@ impl Active {
         if self.panic_recorded.swap(true, Ordering::Relaxed) {
             return;
         }
-        let (message, location) = panic::take_last();
-        let mut attributes = vec![
-            KeyValue::new("exception.type", "panic"),
-            KeyValue::new("exception.message", message.clone()),
-        ];
-        if let Some(location) = location {
-            attributes.push(KeyValue::new(
-                "exception.stacktrace",
-                format!("at {location}"),
-            ));
-        }
-        let span = self.cx.span();
-        span.set_attribute(KeyValue::new("error.type", "panic"));
-        span.add_event("exception", attributes);
-        span.set_status(opentelemetry::trace::Status::Error {
-            description: Cow::Owned(message),
+        self.with_span(|span| {
+            let (message, location) = panic::take_last();
+            let mut attributes = vec![
+                KeyValue::new("exception.type", "panic"),
+                KeyValue::new("exception.message", message.clone()),
+            ];
+            if let Some(location) = location {
+                attributes.push(KeyValue::new(
+                    "exception.stacktrace",
+                    format!("at {location}"),
+                ));
+            }
+            span.set_attribute(KeyValue::new("error.type", "panic"));
+            span.add_event("exception", attributes);
+            span.set_status(opentelemetry::trace::Status::Error {
+                description: Cow::Owned(message),
+            });
         });
     }
 
     pub(crate) fn set_cancelled(&self) {
-        self.cx
-            .span()
-            .set_attribute(KeyValue::new("code.cancelled", true));
+        self.with_span(|span| span.set_attribute(KeyValue::new("code.cancelled", true)));
+    }
+
+    /// Ends the span, once.
+    fn finish(&mut self) {
+        // Unwinding from a panic that began inside this call, not one that
+        // was already under way when the call started (a traced `Drop`).
+        if self.recording && std::thread::panicking() && !self.panicking_at_start {
+            self.record_panic();
+        }
+        self.with_span(|span| span.end());
+        if let Some(cx) = self.cx.take() {
+            reentry::within(|| drop(cx));
+        }
     }
 }
 
 impl Drop for Active {
     fn drop(&mut self) {
-        if !self.recording {
-            return;
-        }
-        // Unwinding from a panic that began inside this call, not one that
-        // was already under way when the call started (a traced `Drop`).
-        if std::thread::panicking() && !self.panicking_at_start {
-            self.record_panic();
-        }
-        self.cx.span().end();
+        self.finish();
     }
 }
 
 /// A span that is current until dropped, for synchronous bodies.
 pub struct Entered {
     active: Active,
-    _guard: ContextGuard,
+    guard: Option<ContextGuard>,
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        self.active.finish();
+        if let Some(guard) = self.guard.take() {
+            reentry::within(|| drop(guard));
+        }
+    }
 }
 
 impl std::ops::Deref for Entered {
