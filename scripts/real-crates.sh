@@ -6,7 +6,11 @@
 # Usage: scripts/real-crates.sh [--attr TEXT] [CRATE...]
 #   --attr TEXT  attribute to insert instead of #[::otel_runtime::traced];
 #                --attr '' inserts nothing (checks the pipeline itself).
-#   CRATE...     run only these crates of the list below (by name).
+#   CRATE...     run only these crates of the list below (by name), or any
+#                other published crate given as name=version.
+#
+# Each crate's cargo test gets $REAL_CRATES_TIMEOUT seconds (default 900),
+# so a hang (e.g. a deadlock inside traced code) fails instead of stalling.
 #
 # Needs only cargo and network access to crates.io. Scratch copies live in
 # ${TMPDIR:-/tmp}/otel-real-crates; all builds share <repo>/target/real-crates
@@ -15,13 +19,19 @@ set -euo pipefail
 
 # name=version, pinned. Chosen for variety (see the comments) and because
 # each is edition 2018+, ships its tests in the published .crate, links std
-# with default features, builds on stable, and has a short test suite.
+# with default features, builds on stable, has few dependencies, and its
+# pristine test suite passes in seconds.
+# Tried and left out: glob 0.3.4 (a test expects EACCES on /root, which
+# fails when run as root, even unannotated); fastrand 2.5.0 (loops of 10^8
+# calls: 4 s pristine, ~7 min with a span per call in a debug build).
 CRATES=(
     semver=1.0.28     # parser: error type, Result, FromStr/Display/Ord, unsafe tagged-pointer repr
     either=1.19.0     # generic enum: Either<L, R> without Debug bounds, dozens of trait impls, iterators
-    glob=0.3.4        # filesystem iterators, io::Error wrapping, Result-returning API
-    fastrand=2.5.0    # thread-local RNG, generic RangeBounds<T> methods, macro-generated fns
+    termcolor=1.4.1   # I/O: io::Result everywhere, generic Write wrappers, trait with provided methods, locks
+    tempfile=3.27.0   # filesystem: generic NamedTempFile<F>, error types carrying F, builders, Drop, env
+    once_cell=1.21.4  # sync primitives: OnceCell<T>/Lazy<T, F> with FnOnce closures, threads, unsafe
     similar=2.7.0     # diff algorithms: heavy generics (DiffHook, Index<usize> + ?Sized), lifetimes, impl Trait
+    bytes=1.12.2      # buffers: unsafe vtables, Buf/BufMut traits, and a test whose #[global_allocator] gets traced
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,7 +48,7 @@ while (($#)); do
             shift 2
             ;;
         -h | --help)
-            sed -n '2,13p' "${BASH_SOURCE[0]}"
+            sed -n '2,17p' "${BASH_SOURCE[0]}"
             exit 0
             ;;
         *)
@@ -51,6 +61,10 @@ done
 # Keep only the crates asked for, failing on a name that is not in the list.
 selected=()
 for want in "${only[@]}"; do
+    if [[ "$want" == *=* ]]; then
+        selected+=("$want")
+        continue
+    fi
     found=
     for entry in "${CRATES[@]}"; do
         if [[ "${entry%%=*}" == "$want" ]]; then
@@ -102,7 +116,10 @@ $name = "=$version"
 
 [workspace]
 EOF
-    cargo fetch --quiet --manifest-path "$fetch/Cargo.toml"
+    cargo fetch --quiet --manifest-path "$fetch/Cargo.toml" || {
+        echo "real-crates: cannot fetch $name $version from crates.io" >&2
+        exit 1
+    }
     src="$(cargo metadata --offline --format-version 1 --manifest-path "$fetch/Cargo.toml" |
         grep -o "\"manifest_path\":\"[^\"]*/$name-$version/Cargo.toml\"" | head -n1 |
         sed -e 's/^"manifest_path":"//' -e 's#/Cargo.toml"$##' || true)"
@@ -117,7 +134,10 @@ EOF
     chmod -R u+w "$work"
 
     # Annotate every non-const fn with a body; the tool prints the count.
-    out="$("$ANNOTATE" "$work" --attr "$ATTR")"
+    out="$("$ANNOTATE" "$work" --attr "$ATTR")" || {
+        echo "real-crates: the annotate tool failed on $name $version" >&2
+        exit 1
+    }
     echo "$out"
     count="$(sed -n 's/.*: \([0-9][0-9]*\) functions annotated.*/\1/p' <<<"$out")"
 
@@ -134,11 +154,22 @@ EOF
     } >>"$manifest"
 
     log="$TARGET_DIR/logs/$name-$version.log"
-    if (cd "$work" && CARGO_TARGET_DIR="$TARGET_DIR" cargo test 2>&1) | tee "$log"; then
+    # timeout signals the whole process group, test binaries included.
+    limit=()
+    if command -v timeout >/dev/null; then
+        limit=(timeout "${REAL_CRATES_TIMEOUT:-900}")
+    fi
+    if (cd "$work" && CARGO_TARGET_DIR="$TARGET_DIR" "${limit[@]}" cargo test 2>&1) | tee "$log"; then
         result=passed
     else
+        status=("${PIPESTATUS[@]}")
         result=FAILED
-        failed+=("$name $version (log: $log)")
+        # The first compiler error or test panic, as a pointer into the log.
+        first="$(grep -m1 -E '^error(\[E[0-9]+\])?:|panicked at' "$log" || true)"
+        if ((status[0] == 124)); then
+            first="timed out after ${REAL_CRATES_TIMEOUT:-900}s"
+        fi
+        failed+=("$name $version: ${first:-see log} (log: $log)")
     fi
     summary+=("$(printf '%-12s %-10s %6s fns annotated   %-7s %4ss' \
         "$name" "$version" "${count:-?}" "$result" "$((SECONDS - start))")")

@@ -46,7 +46,7 @@ pub fn function_name<F>(_marker: F) -> &'static str {
 /// span at all.
 pub fn start(site: &'static CallSite) -> Starting {
     let inside = reentry::enter_to_start();
-    let span = inside.as_ref().map(|_| start_span(site));
+    let span = inside.as_ref().and_then(|_| start_span(site));
     Starting {
         recording: span.as_ref().is_some_and(|span| span.is_recording()),
         span,
@@ -55,20 +55,30 @@ pub fn start(site: &'static CallSite) -> Starting {
     }
 }
 
-fn start_span(site: &'static CallSite) -> BoxedSpan {
+/// The span, or `None` when it would change nothing: with no provider
+/// installed, the span is a no-op that carries its parent's context, and
+/// making it current would only cost time.
+fn start_span(site: &'static CallSite) -> Option<BoxedSpan> {
     let scope = InstrumentationScope::builder(site.scope_name)
         .with_version(site.scope_version)
         .build();
     let tracer = global::tracer_with_scope(scope);
     let builder = tracer.span_builder(site.name).with_kind(site.kind.clone());
-    let mut span = Context::map_current(|parent| tracer.build_with_context(builder, parent));
-    if span.is_recording() {
-        panic::install_hook();
-        span.set_attribute(KeyValue::new("code.function.name", (site.function)()));
-        span.set_attribute(KeyValue::new("code.file.path", site.file));
-        span.set_attribute(KeyValue::new("code.line.number", i64::from(site.line)));
+    let (mut span, inherited) = Context::map_current(|parent| {
+        let span = tracer.build_with_context(builder, parent);
+        let inherited = span.span_context() == parent.span().span_context();
+        (span, inherited)
+    });
+    if !span.is_recording() {
+        // A sampled-out span has its own ID and must be made current, so
+        // that its children know their trace was sampled out.
+        return (!inherited).then_some(span);
     }
-    span
+    panic::install_hook();
+    span.set_attribute(KeyValue::new("code.function.name", (site.function)()));
+    span.set_attribute(KeyValue::new("code.file.path", site.file));
+    span.set_attribute(KeyValue::new("code.line.number", i64::from(site.line)));
+    Some(span)
 }
 
 /// A started span that is not yet current: the time to record arguments,
