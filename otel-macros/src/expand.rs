@@ -127,7 +127,8 @@ impl<'a> Expansion<'a> {
     // Output: fn f(a: u64) -> Result<u64, E> {
     //             <prologue>
     //             let span = span.enter();
-    //             match { body, exits rewritten } { value => { <record>; value } }
+    //             <the body's statements; each `return` and `?` passes its value through the span>
+    //             return match identity::<Result<u64, E>>(<tail>) { value => { <record>; value } };
     //         }
     fn sync_fn(&self) -> TokenStream {
         let prologue = self.prologue();

@@ -185,15 +185,15 @@ pub use current::{add_event, set_attribute};
 ///
 /// ```text
 /// fn work(a: u64) -> Result<u64, E> {
-///     static CALLSITE: CallSite = CallSite { name: "work", … };
-///     let mut span = __private::start(&CALLSITE);
+///     let mut span = { static CALLSITE: CallSite = CallSite { name: "work", … }; __private::start(&CALLSITE) };
 ///     if span.is_recording() {                 // the one check when not recording
 ///         span.attr("a", __private::value!(&a));
 ///     }
 ///     let span = span.enter();
-///     match identity::<Result<u64, E>>({ body }) {   // `return`s and `?`s likewise
+///     <the body's statements; each `return` and `?` passes its value through the span>
+///     return match identity::<Result<u64, E>>(<the body's tail>) {
 ///         value => { __private::observe_ref!(&span, &value); value }
-///     }
+///     };
 /// }
 /// ```
 ///
