@@ -61,3 +61,21 @@ pub fn add_event(
         }
     });
 }
+
+/// Runs `f` with tracing off on this thread: traced functions it calls make
+/// no span. For code that must not be traced, such as installing a tracer
+/// provider when the global allocator itself is traced (installing
+/// allocates while holding the lock every span start reads).
+///
+/// ```
+/// use otel_runtime::testing::capture;
+///
+/// #[otel_runtime::traced]
+/// fn noisy() {}
+///
+/// let (_, spans) = capture(|| otel_runtime::untraced(noisy));
+/// assert!(spans.is_empty());
+/// ```
+pub fn untraced<R>(f: impl FnOnce() -> R) -> R {
+    crate::__private::untraced(f)
+}

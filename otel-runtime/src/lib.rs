@@ -28,7 +28,7 @@ pub mod testing;
 pub mod __private;
 
 pub use attribute::AttributeValue;
-pub use current::{add_event, set_attribute};
+pub use current::{add_event, set_attribute, untraced};
 /// Wraps a function in an OpenTelemetry span: every call becomes a span,
 /// current for the whole body, so that nested calls become its children.
 ///
