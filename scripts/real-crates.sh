@@ -23,7 +23,11 @@ set -euo pipefail
 # pristine test suite passes in seconds.
 # Tried and left out: glob 0.3.4 (a test expects EACCES on /root, which
 # fails when run as root, even unannotated); fastrand 2.5.0 (loops of 10^8
-# calls: 4 s pristine, ~7 min with a span per call in a debug build).
+# calls: 4 s pristine, ~7 min with a span per call in a debug build);
+# bytes 1.12.2 (its traced test allocator scans a 1M-entry ledger calling a
+# traced helper per entry on every deallocation: correct since the runtime
+# lets re-entrant calls run untraced, but far too slow until a call with no
+# provider installed costs next to nothing).
 CRATES=(
     semver=1.0.28     # parser: error type, Result, FromStr/Display/Ord, unsafe tagged-pointer repr
     either=1.19.0     # generic enum: Either<L, R> without Debug bounds, dozens of trait impls, iterators
@@ -31,7 +35,6 @@ CRATES=(
     tempfile=3.27.0   # filesystem: generic NamedTempFile<F>, error types carrying F, builders, Drop, env
     once_cell=1.21.4  # sync primitives: OnceCell<T>/Lazy<T, F> with FnOnce closures, threads, unsafe
     similar=2.7.0     # diff algorithms: heavy generics (DiffHook, Index<usize> + ?Sized), lifetimes, impl Trait
-    bytes=1.12.2      # buffers: unsafe vtables, Buf/BufMut traits, and a test whose #[global_allocator] gets traced
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
