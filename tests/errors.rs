@@ -350,6 +350,14 @@ impl<F: std::fmt::Debug> Holder<F> {
 #[test]
 fn a_non_static_generic_error_is_recorded() {
     let name = String::from("tmp");
-    let (_, spans) = capture(|| Holder { file: name.as_str() }.persist());
-    assert_eq!(spans.named("persist").status, Status::error("rejected \"tmp\""));
+    let (_, spans) = capture(|| {
+        Holder {
+            file: name.as_str(),
+        }
+        .persist()
+    });
+    assert_eq!(
+        spans.named("persist").status,
+        Status::error("rejected \"tmp\"")
+    );
 }
