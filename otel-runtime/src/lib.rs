@@ -21,7 +21,9 @@
 #![warn(missing_docs)]
 
 mod attribute;
+mod console;
 mod current;
+mod init;
 pub mod testing;
 
 #[doc(hidden)]
@@ -29,6 +31,7 @@ pub mod __private;
 
 pub use attribute::AttributeValue;
 pub use current::{add_event, set_attribute, untraced};
+pub use init::{Builder, ExporterKind, Guard, InitError, builder, init};
 /// Wraps a function in an OpenTelemetry span: every call becomes a span,
 /// current for the whole body, so that nested calls become its children.
 ///

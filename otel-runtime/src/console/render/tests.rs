@@ -1,0 +1,342 @@
+//! The plain rendering pinned as snapshots, and the guarantees a snapshot
+//! cannot show: input order, line width, no escape codes, size.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use opentelemetry::trace::{
+    Event, Link, SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
+};
+use opentelemetry::{Array, InstrumentationScope, KeyValue, StringValue, Value};
+use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
+
+use super::{Style, human, render_trace};
+
+const TRACE: u128 = 0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736;
+const WIDTH: usize = 100;
+
+/// A fixed instant, `ms` milliseconds into the trace.
+fn at(ms: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000) + Duration::from_millis(ms)
+}
+
+/// A span of the test trace from `start` to `end` milliseconds; `parent` 0
+/// means none.
+fn span(id: u64, parent: u64, name: &str, start: u64, end: u64) -> SpanData {
+    SpanData {
+        span_context: SpanContext::new(
+            TraceId::from(TRACE),
+            SpanId::from(id),
+            TraceFlags::SAMPLED,
+            false,
+            TraceState::NONE,
+        ),
+        parent_span_id: SpanId::from(parent),
+        parent_span_is_remote: false,
+        span_kind: SpanKind::Internal,
+        name: name.to_owned().into(),
+        start_time: at(start),
+        end_time: at(end),
+        attributes: Vec::new(),
+        dropped_attributes_count: 0,
+        events: SpanEvents::default(),
+        links: SpanLinks::default(),
+        status: Status::Unset,
+        instrumentation_scope: InstrumentationScope::builder("shop").build(),
+    }
+}
+
+/// What `#[traced]` records on every span, which the rendering hides.
+fn code_attributes(function: &'static str, line: i64) -> Vec<KeyValue> {
+    vec![
+        KeyValue::new("code.function.name", function),
+        KeyValue::new("code.file.path", "src/payment.rs"),
+        KeyValue::new("code.line.number", line),
+    ]
+}
+
+fn event(name: &'static str, ms: u64, attributes: Vec<KeyValue>) -> Event {
+    Event::new(name, at(ms), attributes, 0)
+}
+
+fn plain(spans: &[SpanData]) -> String {
+    render_trace(
+        spans,
+        &Style {
+            color: false,
+            width: WIDTH,
+        },
+    )
+}
+
+fn assert_fits(text: &str, width: usize) {
+    for line in text.lines() {
+        assert!(line.chars().count() <= width, "too wide: {line:?}");
+    }
+}
+
+/// The OpenTelemetry tutorial's trace: a payment, its query and its charge.
+fn tutorial() -> Vec<SpanData> {
+    let mut payment = span(1, 0, "process_payment", 0, 150);
+    payment.attributes = code_attributes("shop::process_payment", 12);
+    payment
+        .attributes
+        .extend([KeyValue::new("user_id", 42), KeyValue::new("amount", 99.99)]);
+    let mut query = span(2, 1, "db_query", 5, 35);
+    query.span_kind = SpanKind::Client;
+    query.attributes = code_attributes("shop::db_query", 30);
+    query.attributes.extend([
+        KeyValue::new("query", "SELECT * FROM orders WHERE user_id = $1"),
+        KeyValue::new("rows_returned", 3),
+    ]);
+    let mut charge = span(3, 1, "stripe_charge", 40, 145);
+    charge.span_kind = SpanKind::Client;
+    charge.attributes = code_attributes("shop::stripe_charge", 48);
+    charge.attributes.extend([
+        KeyValue::new("api_version", "2023-10-16"),
+        KeyValue::new("charge_id", "ch_42"),
+    ]);
+    vec![payment, query, charge]
+}
+
+#[test]
+fn tutorial_tree() {
+    let text = plain(&tutorial());
+    assert_fits(&text, WIDTH);
+    assert!(!text.contains("code."), "code attributes are hidden");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn spans_in_any_order_render_the_same() {
+    let ordered = plain(&tutorial());
+    let mut reversed = tutorial();
+    reversed.reverse();
+    assert_eq!(plain(&reversed), ordered);
+    // Children finish before their parent: the exporter sees them first.
+    let mut finished = tutorial();
+    finished.rotate_left(1);
+    assert_eq!(plain(&finished), ordered);
+}
+
+#[test]
+fn siblings_sort_by_start_time() {
+    let spans = [
+        span(1, 0, "root", 0, 100),
+        span(4, 1, "third", 60, 90),
+        span(2, 1, "first", 0, 20),
+        span(3, 1, "second", 30, 50),
+    ];
+    let text = plain(&spans);
+    let names: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            line.trim_start_matches(['├', '└', '─', ' '])
+                .split(' ')
+                .next()
+        })
+        .collect();
+    assert_eq!(names, ["root", "first", "second", "third"]);
+}
+
+#[test]
+fn error_with_exception() {
+    let checkout = span(1, 0, "checkout", 0, 80);
+    let mut charge = span(2, 1, "charge_card", 10, 70);
+    charge.attributes = vec![KeyValue::new("error.type", "CardError::Declined")];
+    charge.status = Status::error("card declined");
+    charge.events.events.push(event(
+        "exception",
+        70,
+        vec![
+            KeyValue::new("exception.type", "shop::CardError"),
+            KeyValue::new("exception.message", "card declined"),
+            KeyValue::new(
+                "exception.source_chain",
+                Value::Array(Array::String(vec![StringValue::from("insufficient funds")])),
+            ),
+        ],
+    ));
+    let mut parse = span(3, 2, "parse_response", 60, 68);
+    parse.attributes = vec![KeyValue::new("error.type", "panic")];
+    parse.status = Status::error("missing field `id`");
+    parse.events.events.push(event(
+        "exception",
+        68,
+        vec![
+            KeyValue::new("exception.type", "panic"),
+            KeyValue::new("exception.message", "missing field `id`"),
+            KeyValue::new("exception.stacktrace", "at src/stripe.rs:42:9"),
+        ],
+    ));
+    let mut cache = span(4, 1, "load_cart", 2, 8);
+    cache.events.events.push(event(
+        "cache miss",
+        3,
+        vec![KeyValue::new("key", "cart:42")],
+    ));
+    let text = plain(&[checkout, charge, parse, cache]);
+    assert_fits(&text, WIDTH);
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn missing_parents_root_their_own_trees() {
+    let mut server = span(10, 0xfeed, "GET /orders", 0, 120);
+    server.parent_span_is_remote = true;
+    server.span_kind = SpanKind::Server;
+    let query = span(11, 10, "db_query", 10, 40);
+    // Its parent is still running, or was dropped.
+    let late = span(12, 0xdead, "send_email", 50, 110);
+    let text = plain(&[late, query, server]);
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn deep_chain_stops_indenting() {
+    // The root is at depth 0.
+    let spans: Vec<SpanData> = (0..40)
+        .map(|depth| {
+            span(
+                depth + 1,
+                depth,
+                &format!("depth_{depth}"),
+                depth,
+                200 - depth,
+            )
+        })
+        .collect();
+    let text = plain(&spans);
+    assert_eq!(text.lines().count(), 41);
+    assert_fits(&text, WIDTH);
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn wide_trace_of_300_siblings() {
+    let mut spans = vec![span(1, 0, "batch", 0, 3_000)];
+    spans.extend((0..300).map(|n| span(n + 2, 1, &format!("item_{n}"), n * 10, n * 10 + 8)));
+    let started = Instant::now();
+    let text = plain(&spans);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1 + 301);
+    assert!(lines[0].ends_with("  301 spans"), "{}", lines[0]);
+    assert!(lines[2].starts_with("├─ item_0 "));
+    assert!(lines[301].starts_with("└─ item_299 "));
+    assert_fits(&text, WIDTH);
+}
+
+#[test]
+fn very_deep_trace_neither_overflows_nor_slows_down() {
+    let spans: Vec<SpanData> = (1..=20_000)
+        .map(|n| span(n, n - 1, "step", n, 40_000 - n))
+        .collect();
+    let started = Instant::now();
+    let text = plain(&spans);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(text.lines().count(), 20_001);
+    assert!(text.contains("[19999] step"));
+}
+
+#[test]
+fn long_names_and_values_are_cut_to_the_width() {
+    let mut long = span(
+        1,
+        0,
+        "a_function_with_a_remarkably_long_name_that_goes_on_and_on_past_any_column",
+        0,
+        10,
+    );
+    long.attributes = vec![KeyValue::new("payload", "x".repeat(300))];
+    let short = span(2, 1, "short", 2, 4);
+    let text = plain(&[long, short]);
+    assert_fits(&text, WIDTH);
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn color_only_when_asked() {
+    let mut spans = tutorial();
+    spans[2].status = Status::error("declined");
+    let colored = render_trace(
+        &spans,
+        &Style {
+            color: true,
+            width: WIDTH,
+        },
+    );
+    assert!(colored.contains("\x1b[36m"), "bars are colored");
+    assert!(colored.contains("\x1b[1;31m"), "errors are red");
+    assert!(colored.contains("\x1b[0m"));
+    assert!(!plain(&spans).contains('\x1b'));
+}
+
+#[test]
+fn recorded_text_cannot_send_escape_codes_or_break_lines() {
+    let mut sneaky = span(1, 0, "evil\x1b[31mname", 0, 10);
+    sneaky.attributes = vec![KeyValue::new("multi", "line one\nline two")];
+    let text = plain(&[sneaky]);
+    assert!(!text.contains('\x1b'));
+    assert!(text.contains("evil\\u{1b}[31mname"));
+    assert!(text.contains("multi = line one\\nline two"));
+    assert_eq!(text.lines().count(), 3);
+}
+
+#[test]
+fn links_and_dropped_counts_are_shown() {
+    let mut batch = span(1, 0, "consume", 0, 10);
+    batch.span_kind = SpanKind::Consumer;
+    let other = SpanContext::new(
+        TraceId::from(7),
+        SpanId::from(9),
+        TraceFlags::SAMPLED,
+        true,
+        TraceState::NONE,
+    );
+    batch.links.links.push(Link::with_context(other));
+    batch.dropped_attributes_count = 2;
+    let text = plain(&[batch]);
+    assert!(text.contains("kind = consumer"), "{text}");
+    assert!(
+        text.contains("link = 00000000000000000000000000000007:0000000000000009"),
+        "{text}"
+    );
+    assert!(text.contains("… 2 more attributes dropped"), "{text}");
+}
+
+#[test]
+fn a_parent_cycle_still_shows_every_span_once() {
+    let spans = [span(1, 2, "a", 0, 10), span(2, 1, "b", 1, 9)];
+    let text = plain(&spans);
+    assert_eq!(text.lines().count(), 3, "{text}");
+}
+
+#[test]
+fn a_lone_instant_span_fills_the_axis() {
+    let text = plain(&[span(1, 0, "tick", 5, 5)]);
+    assert!(text.contains(&"█".repeat(30)), "{text}");
+    assert!(text.contains("trace 4bf92f3577b34da6a3ce929d0e0e4736  0ms  1 span\n"));
+}
+
+#[test]
+fn no_spans_no_text() {
+    assert_eq!(plain(&[]), "");
+}
+
+#[test]
+fn durations_read_to_three_digits() {
+    let cases = [
+        (Duration::ZERO, "0ms"),
+        (Duration::from_nanos(850), "850ns"),
+        (Duration::from_nanos(12_345), "12.3µs"),
+        (Duration::from_nanos(999_600), "1ms"),
+        (Duration::from_millis(30), "30ms"),
+        (Duration::from_micros(1_500), "1.5ms"),
+        (Duration::from_millis(1_234), "1.23s"),
+        (Duration::from_secs(4_000), "4000s"),
+    ];
+    for (duration, text) in cases {
+        assert_eq!(human(duration), text, "{duration:?}");
+    }
+}

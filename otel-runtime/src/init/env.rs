@@ -1,0 +1,374 @@
+//! The OpenTelemetry environment variables this crate reads, with the
+//! specification's names and defaults. A bad value is reported (its name,
+//! its value, what is used instead) and never stops the program.
+
+use std::fmt;
+
+use opentelemetry::KeyValue;
+use opentelemetry_sdk::trace::Sampler;
+
+/// Where spans go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExporterKind {
+    /// Each finished trace printed as a waterfall tree on standard output.
+    Console,
+    /// OTLP to a collector (`OTEL_EXPORTER_OTLP_*`).
+    Otlp,
+}
+
+/// One variable whose value could not be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The variable's name.
+    pub variable: &'static str,
+    /// Its value, as set.
+    pub value: String,
+    /// What was wrong, and what is used instead.
+    pub why: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={:?}: {}", self.variable, self.value, self.why)
+    }
+}
+
+/// The settings read from the environment.
+#[derive(Debug)]
+pub struct EnvConfig {
+    /// `OTEL_SDK_DISABLED=true`.
+    pub disabled: bool,
+    /// `OTEL_SERVICE_NAME`.
+    pub service_name: Option<String>,
+    /// `OTEL_RESOURCE_ATTRIBUTES`.
+    pub resource_attributes: Vec<KeyValue>,
+    /// `OTEL_TRACES_EXPORTER`; `None` when unset.
+    pub exporters: Option<Vec<ExporterKind>>,
+    /// Whether an OTLP endpoint is configured.
+    pub otlp_endpoint: bool,
+    /// `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`.
+    pub sampler: Sampler,
+    /// `OTEL_PROPAGATORS`: whether W3C trace context and baggage are on.
+    pub propagators: Propagators,
+    /// Values that could not be used.
+    pub problems: Vec<Problem>,
+}
+
+/// The propagators of `OTEL_PROPAGATORS` this crate supports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Propagators {
+    /// `tracecontext`: the W3C `traceparent` and `tracestate` headers.
+    pub trace_context: bool,
+    /// `baggage`: the W3C `baggage` header.
+    pub baggage: bool,
+}
+
+impl EnvConfig {
+    /// Reads the process environment.
+    pub fn from_process() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads through `lookup`, so that tests need not touch the process
+    /// environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let mut problems = Vec::new();
+        let var = |name: &'static str| lookup(name).filter(|value| !value.trim().is_empty());
+
+        let disabled = var("OTEL_SDK_DISABLED").is_some_and(|value| {
+            match value.trim().to_ascii_lowercase().as_str() {
+                "true" => true,
+                "false" => false,
+                _ => {
+                    problems.push(problem(
+                        "OTEL_SDK_DISABLED",
+                        &value,
+                        "expected true or false; using false",
+                    ));
+                    false
+                }
+            }
+        });
+        let service_name = var("OTEL_SERVICE_NAME").map(|name| name.trim().to_owned());
+        let resource_attributes = var("OTEL_RESOURCE_ATTRIBUTES")
+            .map(|value| resource_attributes(&value, &mut problems))
+            .unwrap_or_default();
+        let exporters = var("OTEL_TRACES_EXPORTER").map(|value| exporters(&value, &mut problems));
+        let otlp_endpoint = var("OTEL_EXPORTER_OTLP_ENDPOINT").is_some()
+            || var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_some();
+        let sampler = sampler(
+            var("OTEL_TRACES_SAMPLER"),
+            var("OTEL_TRACES_SAMPLER_ARG"),
+            &mut problems,
+        );
+        let propagators = var("OTEL_PROPAGATORS")
+            .map(|value| propagators(&value, &mut problems))
+            .unwrap_or(Propagators {
+                trace_context: true,
+                baggage: true,
+            });
+        EnvConfig {
+            disabled,
+            service_name,
+            resource_attributes,
+            exporters,
+            otlp_endpoint,
+            sampler,
+            propagators,
+            problems,
+        }
+    }
+}
+
+fn problem(variable: &'static str, value: &str, why: impl Into<String>) -> Problem {
+    Problem {
+        variable,
+        value: value.to_owned(),
+        why: why.into(),
+    }
+}
+
+/// `key1=value1,key2=value2`, values percent-encoded (W3C baggage octets).
+fn resource_attributes(value: &str, problems: &mut Vec<Problem>) -> Vec<KeyValue> {
+    let mut attributes = Vec::new();
+    for pair in value
+        .split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+    {
+        let parsed = pair.split_once('=').and_then(|(key, value)| {
+            let key = key.trim();
+            let value = percent_decode(value.trim())?;
+            (!key.is_empty()).then(|| KeyValue::new(key.to_owned(), value))
+        });
+        match parsed {
+            Some(attribute) => attributes.push(attribute),
+            None => problems.push(problem(
+                "OTEL_RESOURCE_ATTRIBUTES",
+                value,
+                format!("the entry {pair:?} is not key=value (percent-encoded); it is left out"),
+            )),
+        }
+    }
+    attributes
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn exporters(value: &str, problems: &mut Vec<Problem>) -> Vec<ExporterKind> {
+    let mut kinds = Vec::new();
+    for name in value
+        .split(',')
+        .map(|name| name.trim().to_ascii_lowercase())
+    {
+        match name.as_str() {
+            "otlp" => kinds.push(ExporterKind::Otlp),
+            "console" => kinds.push(ExporterKind::Console),
+            "none" => {}
+            _ => problems.push(problem(
+                "OTEL_TRACES_EXPORTER",
+                value,
+                format!("unknown exporter {name:?} (known: otlp, console, none); it is left out"),
+            )),
+        }
+    }
+    kinds.dedup();
+    kinds
+}
+
+fn sampler(name: Option<String>, arg: Option<String>, problems: &mut Vec<Problem>) -> Sampler {
+    let ratio = |problems: &mut Vec<Problem>| match &arg {
+        None => 1.0,
+        Some(text) => match text.trim().parse::<f64>() {
+            Ok(ratio) if (0.0..=1.0).contains(&ratio) => ratio,
+            _ => {
+                problems.push(problem(
+                    "OTEL_TRACES_SAMPLER_ARG",
+                    text,
+                    "expected a number from 0 to 1; using 1.0",
+                ));
+                1.0
+            }
+        },
+    };
+    let Some(name) = name else {
+        return Sampler::ParentBased(Box::new(Sampler::AlwaysOn));
+    };
+    match name.trim().to_ascii_lowercase().as_str() {
+        "always_on" => Sampler::AlwaysOn,
+        "always_off" => Sampler::AlwaysOff,
+        "traceidratio" => Sampler::TraceIdRatioBased(ratio(problems)),
+        "parentbased_always_on" => Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
+        "parentbased_always_off" => Sampler::ParentBased(Box::new(Sampler::AlwaysOff)),
+        "parentbased_traceidratio" => {
+            Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(ratio(problems))))
+        }
+        _ => {
+            problems.push(problem(
+                "OTEL_TRACES_SAMPLER",
+                &name,
+                "unknown sampler (known: always_on, always_off, traceidratio, parentbased_always_on, \
+                 parentbased_always_off, parentbased_traceidratio); using parentbased_always_on",
+            ));
+            Sampler::ParentBased(Box::new(Sampler::AlwaysOn))
+        }
+    }
+}
+
+fn propagators(value: &str, problems: &mut Vec<Problem>) -> Propagators {
+    let mut chosen = Propagators {
+        trace_context: false,
+        baggage: false,
+    };
+    for name in value
+        .split(',')
+        .map(|name| name.trim().to_ascii_lowercase())
+    {
+        match name.as_str() {
+            "tracecontext" => chosen.trace_context = true,
+            "baggage" => chosen.baggage = true,
+            "none" => {}
+            _ => problems.push(problem(
+                "OTEL_PROPAGATORS",
+                value,
+                format!("unsupported propagator {name:?} (supported: tracecontext, baggage, none); it is left out"),
+            )),
+        }
+    }
+    chosen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(vars: &[(&str, &str)]) -> EnvConfig {
+        EnvConfig::from_lookup(|name| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+    }
+
+    #[test]
+    fn nothing_set_gives_the_specification_defaults() {
+        let config = read(&[]);
+        assert!(!config.disabled);
+        assert_eq!(config.exporters, None);
+        assert!(matches!(config.sampler, Sampler::ParentBased(_)));
+        assert_eq!(
+            config.propagators,
+            Propagators {
+                trace_context: true,
+                baggage: true
+            }
+        );
+        assert!(config.problems.is_empty());
+    }
+
+    #[test]
+    fn good_values_are_read() {
+        let config = read(&[
+            ("OTEL_SDK_DISABLED", "TRUE"),
+            ("OTEL_SERVICE_NAME", " checkout "),
+            (
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "deployment.environment=prod, team=pay%20ments",
+            ),
+            ("OTEL_TRACES_EXPORTER", "console,otlp"),
+            ("OTEL_TRACES_SAMPLER", "traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", "0.25"),
+            ("OTEL_PROPAGATORS", "tracecontext"),
+        ]);
+        assert!(config.disabled);
+        assert_eq!(config.service_name.as_deref(), Some("checkout"));
+        assert_eq!(
+            config.resource_attributes,
+            vec![
+                KeyValue::new("deployment.environment", "prod"),
+                KeyValue::new("team", "pay ments")
+            ]
+        );
+        assert_eq!(
+            config.exporters,
+            Some(vec![ExporterKind::Console, ExporterKind::Otlp])
+        );
+        assert!(matches!(config.sampler, Sampler::TraceIdRatioBased(r) if r == 0.25));
+        assert_eq!(
+            config.propagators,
+            Propagators {
+                trace_context: true,
+                baggage: false
+            }
+        );
+        assert!(config.problems.is_empty(), "{:?}", config.problems);
+    }
+
+    #[test]
+    fn bad_values_are_reported_with_name_value_and_fallback() {
+        let config = read(&[
+            ("OTEL_SDK_DISABLED", "yes"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "ok=1,broken,bad=%zz"),
+            ("OTEL_TRACES_EXPORTER", "zipkin"),
+            ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", "-3"),
+            ("OTEL_PROPAGATORS", "b3"),
+        ]);
+        let shown: Vec<String> = config.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 6, "{shown:#?}");
+        assert!(
+            shown[0].starts_with("OTEL_SDK_DISABLED=\"yes\": expected true or false; using false")
+        );
+        assert!(shown[1].contains("\"broken\" is not key=value"));
+        assert!(shown[2].contains("\"bad=%zz\""));
+        assert!(shown[3].contains("unknown exporter \"zipkin\""));
+        assert!(shown[4].starts_with(
+            "OTEL_TRACES_SAMPLER_ARG=\"-3\": expected a number from 0 to 1; using 1.0"
+        ));
+        assert!(shown[5].contains("unsupported propagator \"b3\""));
+        assert!(!config.disabled);
+        assert_eq!(config.resource_attributes, vec![KeyValue::new("ok", "1")]);
+        assert_eq!(config.exporters, Some(vec![]));
+    }
+
+    #[test]
+    fn empty_and_overflowing_values_never_panic() {
+        for value in [
+            "",
+            " ",
+            "1e999",
+            "NaN",
+            "-0",
+            "18446744073709551616",
+            "%",
+            "=",
+            ",,,",
+        ] {
+            for variable in [
+                "OTEL_SDK_DISABLED",
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "OTEL_TRACES_EXPORTER",
+                "OTEL_TRACES_SAMPLER",
+                "OTEL_TRACES_SAMPLER_ARG",
+                "OTEL_PROPAGATORS",
+            ] {
+                let _ = read(&[(variable, value), ("OTEL_TRACES_SAMPLER", "traceidratio")]);
+            }
+        }
+    }
+}

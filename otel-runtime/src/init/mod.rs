@@ -1,0 +1,252 @@
+//! Setting up tracing once, in `main`: [`init`] for the standard
+//! environment variables, [`builder`] for settings in code.
+
+mod env;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use std::{error, fmt};
+
+use opentelemetry::propagation::TextMapCompositePropagator;
+use opentelemetry::{KeyValue, global};
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
+
+use env::EnvConfig;
+pub use env::ExporterKind;
+
+use crate::console::ConsoleExporter;
+
+/// How long dropping the [`Guard`] waits for the last spans to be exported.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// Sets up tracing from the `OTEL_*` environment variables: installs the
+/// global tracer provider and propagator. Keep the returned guard alive
+/// until the end of `main`; dropping it exports every finished span.
+///
+/// With nothing configured, each finished trace is printed on standard
+/// output as a waterfall tree.
+///
+/// ```
+/// fn main() -> Result<(), otel_runtime::InitError> {
+///     let _guard = otel_runtime::init()?;
+///     // … traced work …
+///     Ok(())
+/// }
+/// ```
+pub fn init() -> Result<Guard, InitError> {
+    builder().init()
+}
+
+/// Settings in code, which take precedence over the environment.
+///
+/// ```
+/// let guard = otel_runtime::builder()
+///     .service_name("checkout")
+///     .resource_attribute("deployment.environment", "test")
+///     .exporter(otel_runtime::ExporterKind::Console)
+///     .init();
+/// # drop(guard);
+/// ```
+pub fn builder() -> Builder {
+    Builder::default()
+}
+
+/// Settings in code; see [`builder`].
+#[derive(Debug, Default)]
+#[must_use = "nothing is set up until `init` is called"]
+pub struct Builder {
+    service_name: Option<String>,
+    resource: Vec<KeyValue>,
+    exporters: Option<Vec<ExporterKind>>,
+    sampler: Option<Sampler>,
+}
+
+impl Builder {
+    /// The `service.name` resource attribute (else `OTEL_SERVICE_NAME`,
+    /// else the executable's name).
+    pub fn service_name(mut self, name: impl Into<String>) -> Self {
+        self.service_name = Some(name.into());
+        self
+    }
+
+    /// One more resource attribute.
+    pub fn resource_attribute(
+        mut self,
+        key: &'static str,
+        value: impl Into<opentelemetry::Value>,
+    ) -> Self {
+        self.resource.push(KeyValue::new(key, value));
+        self
+    }
+
+    /// Where spans go (else `OTEL_TRACES_EXPORTER`); call it again for
+    /// several exporters at once.
+    pub fn exporter(mut self, kind: ExporterKind) -> Self {
+        self.exporters.get_or_insert_with(Vec::new).push(kind);
+        self
+    }
+
+    /// No exporter at all: spans are made (and propagated) but not sent.
+    pub fn no_exporter(mut self) -> Self {
+        self.exporters = Some(Vec::new());
+        self
+    }
+
+    /// The sampler (else `OTEL_TRACES_SAMPLER`).
+    pub fn sampler(mut self, sampler: Sampler) -> Self {
+        self.sampler = Some(sampler);
+        self
+    }
+
+    /// Installs the global tracer provider and propagator.
+    ///
+    /// # Errors
+    /// [`InitError::AlreadyInitialized`] when called a second time.
+    pub fn init(self) -> Result<Guard, InitError> {
+        if INSTALLED.swap(true, Ordering::SeqCst) {
+            return Err(InitError::AlreadyInitialized);
+        }
+        let env = EnvConfig::from_process();
+        for problem in &env.problems {
+            eprintln!("otel_runtime: {problem}");
+        }
+        if env.disabled {
+            return Ok(Guard { provider: None });
+        }
+        let exporters = self.exporters.or(env.exporters).unwrap_or_else(|| {
+            // The specification's default is OTLP; with no endpoint set,
+            // nothing would receive it, so show the trace here instead.
+            vec![if env.otlp_endpoint {
+                ExporterKind::Otlp
+            } else {
+                ExporterKind::Console
+            }]
+        });
+        let mut provider = SdkTracerProvider::builder()
+            .with_sampler(self.sampler.unwrap_or(env.sampler))
+            .with_resource(resource(
+                self.service_name.or(env.service_name),
+                env.resource_attributes,
+                self.resource,
+            ));
+        for kind in exporters {
+            provider = match kind {
+                ExporterKind::Console => provider.with_batch_exporter(ConsoleExporter::stdout()),
+                // Not built yet: say so, and lose nothing.
+                ExporterKind::Otlp => {
+                    eprintln!(
+                        "otel_runtime: the otlp exporter is not available in this build yet; \
+                         printing traces on standard output instead"
+                    );
+                    provider.with_batch_exporter(ConsoleExporter::stdout())
+                }
+            };
+        }
+        let provider = provider.build();
+        crate::untraced(|| {
+            global::set_tracer_provider(provider.clone());
+            global::set_text_map_propagator(propagator(env.propagators));
+        });
+        Ok(Guard {
+            provider: Some(provider),
+        })
+    }
+}
+
+/// `service.name` first from code, then `OTEL_SERVICE_NAME`, then
+/// `OTEL_RESOURCE_ATTRIBUTES`, then the executable's name.
+fn resource(
+    service_name: Option<String>,
+    from_env: Vec<KeyValue>,
+    from_code: Vec<KeyValue>,
+) -> Resource {
+    let named_in_env = from_env.iter().any(|kv| kv.key.as_str() == "service.name");
+    let mut builder = Resource::builder_empty()
+        .with_detectors(&[Box::new(
+            opentelemetry_sdk::resource::TelemetryResourceDetector,
+        )])
+        .with_attributes(from_env);
+    match service_name {
+        Some(name) => builder = builder.with_service_name(name),
+        None if !named_in_env => builder = builder.with_service_name(executable_name()),
+        None => {}
+    }
+    builder.with_attributes(from_code).build()
+}
+
+fn executable_name() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|path| {
+            path.file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "unknown_service".to_owned())
+}
+
+fn propagator(chosen: env::Propagators) -> TextMapCompositePropagator {
+    let mut propagators: Vec<Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync>> =
+        Vec::new();
+    if chosen.trace_context {
+        propagators.push(Box::new(TraceContextPropagator::new()));
+    }
+    if chosen.baggage {
+        propagators.push(Box::new(BaggagePropagator::new()));
+    }
+    TextMapCompositePropagator::new(propagators)
+}
+
+/// Keeps tracing set up; dropping it exports every span that finished
+/// before, waiting at most 5 seconds, and shuts the provider down.
+///
+/// On `std::process::exit`, destructors do not run: drop the guard first.
+/// On a panic in `main`, the guard is dropped while unwinding, so spans
+/// are still exported (unless the panic strategy is `abort`).
+#[must_use = "dropping the guard at once shuts tracing down"]
+pub struct Guard {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl fmt::Debug for Guard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guard")
+            .field("enabled", &self.provider.is_some())
+            .finish()
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(provider) = self.provider.take() {
+            crate::untraced(|| {
+                if let Err(error) = provider.shutdown_with_timeout(SHUTDOWN_TIMEOUT) {
+                    eprintln!("otel_runtime: shutting tracing down: {error}");
+                }
+            });
+        }
+    }
+}
+
+/// Why [`init`] did not set tracing up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InitError {
+    /// `init` was already called in this process.
+    AlreadyInitialized,
+}
+
+impl fmt::Display for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InitError::AlreadyInitialized => {
+                f.write_str("otel_runtime::init was already called in this process")
+            }
+        }
+    }
+}
+
+impl error::Error for InitError {}
