@@ -208,3 +208,7 @@ pub use otel_macros::traced;
 /// The OpenTelemetry API this crate is built with, so that your code and
 /// ours never disagree on its version.
 pub use opentelemetry;
+
+/// The OpenTelemetry SDK this crate is built with (samplers, span
+/// processors, exporters of your own).
+pub use opentelemetry_sdk;
