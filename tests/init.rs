@@ -6,9 +6,10 @@
 //! as a child process (`child` below, selected by `OTEL_RUNTIME_CHILD`) and
 //! looks at what it printed.
 
-use std::process::Command;
+mod support;
 
 use otel_runtime::traced;
+use support::{child_role, run_child};
 
 #[traced]
 fn request(id: u32) -> u32 {
@@ -29,7 +30,7 @@ async fn async_request(id: u32) -> u32 {
 /// The child: what `OTEL_RUNTIME_CHILD` names.
 #[test]
 fn child() {
-    let Ok(role) = std::env::var("OTEL_RUNTIME_CHILD") else {
+    let Some(role) = child_role() else {
         return;
     };
     match role.as_str() {
@@ -60,28 +61,6 @@ fn child() {
     }
 }
 
-fn run_child(role: &str, env: &[(&str, &str)]) -> (String, String) {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command
-        .args(["child", "--exact", "--nocapture", "--test-threads=1"])
-        .env("OTEL_RUNTIME_CHILD", role)
-        .env("NO_COLOR", "1");
-    for name in [
-        "OTEL_TRACES_EXPORTER",
-        "OTEL_SDK_DISABLED",
-        "OTEL_EXPORTER_OTLP_ENDPOINT",
-        "OTEL_SERVICE_NAME",
-    ] {
-        command.env_remove(name);
-    }
-    command.envs(env.iter().copied());
-    let output = command.output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "child failed:\n{stdout}\n{stderr}");
-    (stdout, stderr)
-}
-
 /// Header lines: `trace <id>  <duration>  <n> spans` (libtest may print
 /// its own `test child ... ` in front of the first).
 fn traces_printed(stdout: &str) -> usize {
@@ -93,7 +72,7 @@ fn traces_printed(stdout: &str) -> usize {
 
 #[test]
 fn with_nothing_configured_every_trace_is_printed_when_the_guard_drops() {
-    let (stdout, _) = run_child("sync", &[]);
+    let stdout = run_child("sync", &[]).stdout;
     assert_eq!(traces_printed(&stdout), 3, "{stdout}");
     assert_eq!(stdout.matches("└─ db_query").count(), 3, "{stdout}");
     assert!(
@@ -104,31 +83,32 @@ fn with_nothing_configured_every_trace_is_printed_when_the_guard_drops() {
 
 #[test]
 fn an_async_program_loses_nothing_either() {
-    let (stdout, _) = run_child("async", &[]);
+    let stdout = run_child("async", &[]).stdout;
     assert_eq!(traces_printed(&stdout), 3, "{stdout}");
 }
 
 #[test]
 fn otel_sdk_disabled_turns_everything_off() {
-    let (stdout, _) = run_child("sync", &[("OTEL_SDK_DISABLED", "true")]);
+    let stdout = run_child("sync", &[("OTEL_SDK_DISABLED", "true")]).stdout;
     assert_eq!(traces_printed(&stdout), 0, "{stdout}");
 }
 
 #[test]
 fn the_none_exporter_prints_nothing() {
-    let (stdout, _) = run_child("sync", &[("OTEL_TRACES_EXPORTER", "none")]);
+    let stdout = run_child("sync", &[("OTEL_TRACES_EXPORTER", "none")]).stdout;
     assert_eq!(traces_printed(&stdout), 0, "{stdout}");
 }
 
 #[test]
 fn a_bad_value_is_reported_by_name_and_value_and_changes_nothing_else() {
-    let (stdout, stderr) = run_child(
+    let printed = run_child(
         "sync",
         &[
             ("OTEL_TRACES_SAMPLER_ARG", "lots"),
             ("OTEL_TRACES_SAMPLER", "traceidratio"),
         ],
     );
+    let (stdout, stderr) = (printed.stdout, printed.stderr);
     assert!(
         stderr.contains("otel_runtime: OTEL_TRACES_SAMPLER_ARG=\"lots\": expected a number from 0 to 1; using 1.0"),
         "{stderr}"
@@ -138,12 +118,13 @@ fn a_bad_value_is_reported_by_name_and_value_and_changes_nothing_else() {
 
 #[test]
 fn the_ratio_sampler_keeps_none_at_zero() {
-    let (stdout, _) = run_child(
+    let stdout = run_child(
         "sync",
         &[
             ("OTEL_TRACES_SAMPLER", "traceidratio"),
             ("OTEL_TRACES_SAMPLER_ARG", "0"),
         ],
-    );
+    )
+    .stdout;
     assert_eq!(traces_printed(&stdout), 0, "{stdout}");
 }

@@ -7,6 +7,8 @@ use std::fmt;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::trace::Sampler;
 
+use super::otlp::OtlpProtocol;
+
 /// Where spans go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExporterKind {
@@ -46,6 +48,8 @@ pub struct EnvConfig {
     pub exporters: Option<Vec<ExporterKind>>,
     /// Whether an OTLP endpoint is configured.
     pub otlp_endpoint: bool,
+    /// `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`.
+    pub otlp_protocol: OtlpProtocol,
     /// `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`.
     pub sampler: Sampler,
     /// `OTEL_PROPAGATORS`: whether W3C trace context and baggage are on.
@@ -96,6 +100,14 @@ impl EnvConfig {
         let exporters = var("OTEL_TRACES_EXPORTER").map(|value| exporters(&value, &mut problems));
         let otlp_endpoint = var("OTEL_EXPORTER_OTLP_ENDPOINT").is_some()
             || var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_some();
+        let otlp_protocol = match var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") {
+            Some(value) => {
+                otlp_protocol("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", &value, &mut problems)
+            }
+            None => var("OTEL_EXPORTER_OTLP_PROTOCOL")
+                .map(|value| otlp_protocol("OTEL_EXPORTER_OTLP_PROTOCOL", &value, &mut problems))
+                .unwrap_or(OtlpProtocol::HttpProtobuf),
+        };
         let sampler = sampler(
             var("OTEL_TRACES_SAMPLER"),
             var("OTEL_TRACES_SAMPLER_ARG"),
@@ -113,6 +125,7 @@ impl EnvConfig {
             resource_attributes,
             exporters,
             otlp_endpoint,
+            otlp_protocol,
             sampler,
             propagators,
             problems,
@@ -189,6 +202,22 @@ fn exporters(value: &str, problems: &mut Vec<Problem>) -> Vec<ExporterKind> {
     }
     kinds.dedup();
     kinds
+}
+
+fn otlp_protocol(variable: &'static str, value: &str, problems: &mut Vec<Problem>) -> OtlpProtocol {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "grpc" => OtlpProtocol::Grpc,
+        "http/protobuf" => OtlpProtocol::HttpProtobuf,
+        "http/json" => OtlpProtocol::HttpJson,
+        _ => {
+            problems.push(problem(
+                variable,
+                value,
+                "expected grpc, http/protobuf or http/json; using http/protobuf",
+            ));
+            OtlpProtocol::HttpProtobuf
+        }
+    }
 }
 
 fn sampler(name: Option<String>, arg: Option<String>, problems: &mut Vec<Problem>) -> Sampler {
@@ -294,6 +323,8 @@ mod tests {
             ("OTEL_TRACES_SAMPLER", "traceidratio"),
             ("OTEL_TRACES_SAMPLER_ARG", "0.25"),
             ("OTEL_PROPAGATORS", "tracecontext"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+            ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "GRPC"),
         ]);
         assert!(config.disabled);
         assert_eq!(config.service_name.as_deref(), Some("checkout"));
@@ -328,19 +359,23 @@ mod tests {
             ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
             ("OTEL_TRACES_SAMPLER_ARG", "-3"),
             ("OTEL_PROPAGATORS", "b3"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon"),
         ]);
         let shown: Vec<String> = config.problems.iter().map(ToString::to_string).collect();
-        assert_eq!(shown.len(), 6, "{shown:#?}");
+        assert_eq!(shown.len(), 7, "{shown:#?}");
         assert!(
             shown[0].starts_with("OTEL_SDK_DISABLED=\"yes\": expected true or false; using false")
         );
         assert!(shown[1].contains("\"broken\" is not key=value"));
         assert!(shown[2].contains("\"bad=%zz\""));
         assert!(shown[3].contains("unknown exporter \"zipkin\""));
-        assert!(shown[4].starts_with(
+        assert!(
+            shown[4].starts_with("OTEL_EXPORTER_OTLP_PROTOCOL=\"carrier-pigeon\": expected grpc")
+        );
+        assert!(shown[5].starts_with(
             "OTEL_TRACES_SAMPLER_ARG=\"-3\": expected a number from 0 to 1; using 1.0"
         ));
-        assert!(shown[5].contains("unsupported propagator \"b3\""));
+        assert!(shown[6].contains("unsupported propagator \"b3\""));
         assert!(!config.disabled);
         assert_eq!(config.resource_attributes, vec![KeyValue::new("ok", "1")]);
         assert_eq!(config.exporters, Some(vec![]));
@@ -366,6 +401,7 @@ mod tests {
                 "OTEL_TRACES_SAMPLER",
                 "OTEL_TRACES_SAMPLER_ARG",
                 "OTEL_PROPAGATORS",
+                "OTEL_EXPORTER_OTLP_PROTOCOL",
             ] {
                 let _ = read(&[(variable, value), ("OTEL_TRACES_SAMPLER", "traceidratio")]);
             }

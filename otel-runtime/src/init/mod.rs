@@ -2,6 +2,7 @@
 //! environment variables, [`builder`] for settings in code.
 
 mod env;
+mod otlp;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -136,14 +137,17 @@ impl Builder {
         for kind in exporters {
             provider = match kind {
                 ExporterKind::Console => provider.with_batch_exporter(ConsoleExporter::stdout()),
-                // Not built yet: say so, and lose nothing.
-                ExporterKind::Otlp => {
-                    eprintln!(
-                        "otel_runtime: the otlp exporter is not available in this build yet; \
-                         printing traces on standard output instead"
-                    );
-                    provider.with_batch_exporter(ConsoleExporter::stdout())
-                }
+                ExporterKind::Otlp => match otlp::build(env.otlp_protocol) {
+                    Ok(exporter) => provider.with_batch_exporter(exporter),
+                    // Say why, and lose nothing.
+                    Err(error) => {
+                        eprintln!(
+                            "otel_runtime: cannot set up the OTLP exporter: {error}; \
+                             printing traces on standard output instead"
+                        );
+                        provider.with_batch_exporter(ConsoleExporter::stdout())
+                    }
+                },
             };
         }
         let provider = provider.build();

@@ -1,0 +1,267 @@
+//! End to end: spans exported over OTLP — gRPC, HTTP/protobuf, HTTP/JSON,
+//! with and without gzip — reach a real receiver (the official
+//! `opentelemetry-proto` Python classes behind `grpcio` and `http.server`,
+//! in `tests/otlp_receiver/`) with their resource, parent links,
+//! attributes and status.
+//!
+//! The test installs the receiver's Python environment itself (once, under
+//! the target directory) and starts the receiver on free loopback ports.
+
+mod support;
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use otel_runtime::traced;
+use serde_json::Value;
+use support::{child_role, run_child};
+
+#[derive(Debug)]
+struct Declined;
+
+impl std::fmt::Display for Declined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("card declined")
+    }
+}
+
+#[traced(kind = "server")]
+fn checkout(order: u32) -> Result<u32, Declined> {
+    let rows = db_query("SELECT 1", order)?;
+    charge(rows)
+}
+
+#[traced(fields(db.system = "postgresql"))]
+fn db_query(query: &str, order: u32) -> Result<u32, Declined> {
+    Ok(query.len() as u32 + order)
+}
+
+#[traced(kind = "client")]
+fn charge(amount: u32) -> Result<u32, Declined> {
+    if amount > 100 {
+        Err(Declined)
+    } else {
+        Ok(amount)
+    }
+}
+
+/// The child: makes two traces, then drops the guard, which must deliver
+/// every span before the process exits.
+#[test]
+fn child() {
+    if child_role().is_none() {
+        return;
+    }
+    let guard = otel_runtime::init().unwrap();
+    let _ = checkout(1);
+    let _ = checkout(500);
+    drop(guard);
+}
+
+/// The receiver's Python, installed once per target directory.
+fn python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("otlp-receiver-venv");
+        let python = venv.join("bin/python");
+        let requirements = receiver_dir().join("requirements.txt");
+        let stamp = venv.join("installed-requirements.txt");
+        let wanted = std::fs::read_to_string(&requirements).unwrap();
+        if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+            run(Command::new("python3")
+                .args(["-m", "venv", "--clear"])
+                .arg(&venv));
+            run(Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "-r",
+                ])
+                .arg(&requirements));
+            std::fs::write(&stamp, wanted).unwrap();
+        }
+        python
+    })
+}
+
+fn receiver_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/otlp_receiver")
+}
+
+fn run(command: &mut Command) {
+    let status = command
+        .status()
+        .unwrap_or_else(|error| panic!("cannot run {command:?}: {error}"));
+    assert!(status.success(), "{command:?} failed: {status}");
+}
+
+/// A running receiver; stopped when dropped.
+struct Receiver {
+    process: Child,
+    grpc: u16,
+    http: u16,
+    out: PathBuf,
+}
+
+impl Receiver {
+    fn start(name: &str) -> Self {
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("otlp-{name}-{}.jsonl", std::process::id()));
+        let _ = std::fs::remove_file(&out);
+        let mut process = Command::new(python())
+            .arg(receiver_dir().join("receiver.py"))
+            .arg("--out")
+            .arg(&out)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut ready = String::new();
+        BufReader::new(process.stdout.take().unwrap())
+            .read_line(&mut ready)
+            .unwrap();
+        let port = |key: &str| -> u16 {
+            ready
+                .split_whitespace()
+                .find_map(|part| part.strip_prefix(key))
+                .and_then(|port| port.parse().ok())
+                .unwrap_or_else(|| panic!("the receiver did not say it was ready: {ready:?}"))
+        };
+        Receiver {
+            grpc: port("grpc="),
+            http: port("http="),
+            process,
+            out,
+        }
+    }
+
+    /// The spans received, waiting a little for `expected` of them.
+    fn spans(&self, expected: usize) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let spans: Vec<Value> = std::fs::read_to_string(&self.out)
+                .unwrap_or_default()
+                .lines()
+                .map(|line| serde_json::from_str(line).unwrap())
+                .collect();
+            if spans.len() >= expected || Instant::now() > deadline {
+                return spans;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn export_over(protocol: &str, compression: Option<&str>) {
+    let receiver = Receiver::start(&format!(
+        "{}-{}",
+        protocol.replace('/', "-"),
+        compression.unwrap_or("plain")
+    ));
+    let port = if protocol == "grpc" {
+        receiver.grpc
+    } else {
+        receiver.http
+    };
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let service = format!("e2e-{protocol}");
+    let mut env = vec![
+        ("OTEL_TRACES_EXPORTER", "otlp"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+        ("OTEL_SERVICE_NAME", service.as_str()),
+    ];
+    if let Some(compression) = compression {
+        env.push(("OTEL_EXPORTER_OTLP_COMPRESSION", compression));
+    }
+    let printed = run_child("export", &env);
+    assert!(
+        !printed.stderr.contains("otel_runtime:"),
+        "{}",
+        printed.stderr
+    );
+
+    // Two traces: checkout → db_query, charge; the second charge fails.
+    let spans = receiver.spans(6);
+    assert_eq!(spans.len(), 6, "{spans:#?}");
+    let transport = if protocol == "grpc" { "grpc" } else { protocol };
+    for span in &spans {
+        assert_eq!(span["transport"], transport);
+        assert_eq!(span["compressed"], compression.is_some());
+        assert_eq!(span["resource"]["service.name"], service.as_str());
+    }
+    let named = |name: &str| {
+        spans
+            .iter()
+            .filter(|s| s["name"] == name)
+            .collect::<Vec<_>>()
+    };
+    let (checkouts, queries, charges) = (named("checkout"), named("db_query"), named("charge"));
+    assert_eq!((checkouts.len(), queries.len(), charges.len()), (2, 2, 2));
+    for checkout in &checkouts {
+        assert_eq!(checkout["parent_span_id"], "");
+        assert_eq!(checkout["kind"], "SPAN_KIND_SERVER");
+        let children: Vec<_> = spans
+            .iter()
+            .filter(|s| s["parent_span_id"] == checkout["span_id"])
+            .collect();
+        assert_eq!(children.len(), 2, "{spans:#?}");
+        assert!(
+            children
+                .iter()
+                .all(|child| child["trace_id"] == checkout["trace_id"])
+        );
+    }
+    assert_eq!(queries[0]["attributes"]["db.system"], "postgresql");
+    assert_eq!(queries[0]["attributes"]["query"], "SELECT 1");
+    let failed = charges
+        .iter()
+        .find(|c| c["attributes"]["amount"] == 508)
+        .expect("the failed charge");
+    assert_eq!(failed["kind"], "SPAN_KIND_CLIENT");
+    assert_eq!(failed["status"]["code"], "STATUS_CODE_ERROR");
+    assert_eq!(failed["status"]["message"], "card declined");
+    assert_eq!(failed["events"][0]["name"], "exception");
+    let ok = charges
+        .iter()
+        .find(|c| c["attributes"]["amount"] == 9)
+        .expect("the good charge");
+    assert_eq!(ok["status"]["code"], "STATUS_CODE_UNSET");
+}
+
+#[test]
+fn over_grpc() {
+    export_over("grpc", None);
+}
+
+#[test]
+fn over_grpc_with_gzip() {
+    export_over("grpc", Some("gzip"));
+}
+
+#[test]
+fn over_http_protobuf() {
+    export_over("http/protobuf", None);
+}
+
+#[test]
+fn over_http_protobuf_with_gzip() {
+    export_over("http/protobuf", Some("gzip"));
+}
+
+#[test]
+fn over_http_json() {
+    export_over("http/json", None);
+}

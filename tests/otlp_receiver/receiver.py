@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Minimal OTLP trace receiver for end-to-end tests.
+
+Listens for OTLP traces over gRPC, HTTP/protobuf and HTTP/JSON on 127.0.0.1 and
+appends one JSON line per received span to --out. All decoding is done by the
+official generated classes (opentelemetry-proto); this file is transport glue.
+"""
+import argparse, base64, gzip, json, signal, socket, sys, threading
+from concurrent import futures
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import grpc
+from google.protobuf import json_format
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as svc
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc as svc_grpc
+from opentelemetry.proto.trace.v1 import trace_pb2
+
+Request, Response = svc.ExportTraceServiceRequest, svc.ExportTraceServiceResponse
+
+
+def value(v):
+    """AnyValue -> plain JSON value."""
+    kind = v.WhichOneof("value")
+    if kind == "array_value":
+        return [value(x) for x in v.array_value.values]
+    if kind == "kvlist_value":
+        return attrs(v.kvlist_value.values)
+    if kind == "bytes_value":
+        return v.bytes_value.hex()
+    return getattr(v, kind) if kind else None
+
+
+def attrs(kvs):
+    return {kv.key: value(kv.value) for kv in kvs}
+
+
+def enum_name(enum, n):
+    try:
+        return enum.Name(n)
+    except ValueError:  # value unknown to this proto version: keep the number
+        return n
+
+
+class Sink:
+    """Appends one JSON line per span; a lock keeps concurrent requests' lines whole."""
+
+    def __init__(self, path):
+        self.file, self.lock = open(path, "a", encoding="utf-8"), threading.Lock()
+
+    def write(self, req, transport, compressed):
+        lines = []
+        for rs in req.resource_spans:
+            resource = attrs(rs.resource.attributes)
+            for ss in rs.scope_spans:
+                scope = {"name": ss.scope.name, "version": ss.scope.version}
+                for s in ss.spans:
+                    lines.append(json.dumps({
+                        "transport": transport, "compressed": compressed,
+                        "resource": resource, "scope": scope,
+                        "trace_id": s.trace_id.hex(), "span_id": s.span_id.hex(),
+                        "parent_span_id": s.parent_span_id.hex(), "name": s.name,
+                        "kind": enum_name(trace_pb2.Span.SpanKind, s.kind),
+                        "attributes": attrs(s.attributes),
+                        "status": {"code": enum_name(trace_pb2.Status.StatusCode, s.status.code),
+                                   "message": s.status.message},
+                        "events": [{"name": e.name, "attributes": attrs(e.attributes)} for e in s.events],
+                    }))
+        with self.lock:
+            self.file.writelines(line + "\n" for line in lines)
+            self.file.flush()
+
+
+class GrpcSniffer:
+    """Plain TCP proxy in front of the gRPC server.
+
+    grpcio decompresses requests itself and hides `grpc-encoding` from the servicer, so to
+    report `compressed` we read the gRPC message prefix's compressed-flag byte from the
+    first HTTP/2 DATA frame of each stream, keyed by the proxy's upstream port, which the
+    servicer sees as context.peer(). Bytes are forwarded unchanged.
+    """
+
+    def __init__(self, port, upstream_port):
+        self.listener = socket.create_server(("127.0.0.1", port))
+        self.port, self.upstream = self.listener.getsockname()[1], upstream_port
+        self.compressed = {}  # upstream local port -> flag of the latest message seen
+        threading.Thread(target=self.accept_loop, daemon=True).start()
+
+    def accept_loop(self):
+        while True:
+            client, _ = self.listener.accept()
+            server = socket.create_connection(("127.0.0.1", self.upstream))
+            key = server.getsockname()[1]
+            threading.Thread(target=self.pipe, args=(client, server, key), daemon=True).start()
+            threading.Thread(target=self.pipe, args=(server, client, None), daemon=True).start()
+
+    def pipe(self, src, dst, key):
+        buf, seen, skip = b"", set(), 24  # skip = bytes of the client preface left to drop
+        try:
+            while data := src.recv(65536):
+                if key is not None:  # only client->server traffic is inspected
+                    buf += data
+                    cut = min(skip, len(buf))
+                    buf, skip = buf[cut:], skip - cut
+                    buf = self.scan(buf, key, seen)
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):  # either side closing ends the whole connection
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def scan(self, buf, key, seen):
+        """Consume the complete HTTP/2 frames in buf; return the incomplete rest."""
+        while len(buf) >= 9:
+            n = int.from_bytes(buf[:3], "big")
+            if len(buf) < 9 + n:
+                break
+            ftype, flags, stream = buf[3], buf[4], int.from_bytes(buf[5:9], "big") & 0x7FFFFFFF
+            payload, buf = buf[9:9 + n], buf[9 + n:]
+            if ftype == 0 and stream not in seen:  # a stream's first DATA starts with the flag
+                payload = payload[1:] if flags & 0x8 else payload  # PADDED: skip pad length
+                if payload:
+                    seen.add(stream)
+                    self.compressed[key] = payload[0] == 1
+        return buf
+
+
+class TraceService(svc_grpc.TraceServiceServicer):
+    def __init__(self, sink, sniffer):
+        self.sink, self.sniffer = sink, sniffer
+
+    def Export(self, request, context):
+        port = int(context.peer().rsplit(":", 1)[1])  # "ipv4:127.0.0.1:PORT"
+        self.sink.write(request, "grpc", self.sniffer.compressed.get(port, False))
+        return Response()
+
+
+# OTLP/JSON carries ids as hex, protobuf's JSON mapping expects base64 for bytes fields.
+ID_KEYS = {"traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id"}
+
+
+def hex_ids_to_base64(node):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k in ID_KEYS and isinstance(v, str):
+                node[k] = base64.b64encode(bytes.fromhex(v)).decode()
+            else:
+                hex_ids_to_base64(v)
+    elif isinstance(node, list):
+        for v in node:
+            hex_ids_to_base64(v)
+
+
+def make_handler(sink):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as OTLP HTTP clients reuse connections
+
+        def reply(self, code, body=b"", ctype="text/plain"):
+            self.send_response(code)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):
+            # Always drain the body first so the kept-alive connection stays in sync.
+            if self.headers.get("Content-Length") is None:
+                return self.reply(411, b"Content-Length required")
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            if self.path.split("?")[0] != "/v1/traces":
+                return self.reply(404, b"not found")
+            ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if ctype not in ("application/x-protobuf", "application/json"):
+                return self.reply(415, b"unsupported content type")
+            compressed = self.headers.get("Content-Encoding", "").strip().lower() == "gzip"
+            try:
+                data = gzip.decompress(body) if compressed else body
+                if ctype == "application/json":
+                    doc = json.loads(data)
+                    hex_ids_to_base64(doc)
+                    req = json_format.Parse(json.dumps(doc), Request(), ignore_unknown_fields=True)
+                else:
+                    req = Request.FromString(data)
+            except Exception as e:  # any malformed payload is the client's fault: 400, keep serving
+                return self.reply(400, f"bad request: {e}".encode())
+            if ctype == "application/json":
+                sink.write(req, "http/json", compressed)
+                self.reply(200, b"{}", "application/json")
+            else:
+                sink.write(req, "http/protobuf", compressed)
+                self.reply(200, Response().SerializeToString(), "application/x-protobuf")
+
+    return Handler
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", required=True, help="JSON-lines file to append spans to")
+    ap.add_argument("--grpc-port", type=int, default=0, help="0 = ephemeral")
+    ap.add_argument("--http-port", type=int, default=0, help="0 = ephemeral")
+    args = ap.parse_args()
+    sink = Sink(args.out)
+
+    # grpcio accepts gzip/deflate-compressed requests by default; nothing to enable.
+    # The real server listens on an internal ephemeral port; clients talk to the sniffer.
+    grpc_server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    inner_port = grpc_server.add_insecure_port("127.0.0.1:0")
+    if inner_port == 0:
+        sys.exit("cannot bind the internal gRPC port")
+    sniffer = GrpcSniffer(args.grpc_port, inner_port)
+    svc_grpc.add_TraceServiceServicer_to_server(TraceService(sink, sniffer), grpc_server)
+    grpc_server.start()
+
+    http_server = ThreadingHTTPServer(("127.0.0.1", args.http_port), make_handler(sink))
+    http_server.daemon_threads = True
+    threading.Thread(target=http_server.serve_forever, daemon=True).start()
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    print(f"ready grpc={sniffer.port} http={http_server.server_address[1]}", flush=True)
+    stop.wait()
+    http_server.shutdown()
+    grpc_server.stop(grace=1).wait()
+
+
+if __name__ == "__main__":
+    main()
