@@ -52,13 +52,31 @@ fn charge(amount: u32) -> Result<u32, Declined> {
 /// every span before the process exits.
 #[test]
 fn child() {
-    if child_role().is_none() {
+    let Some(role) = child_role() else {
         return;
+    };
+    match role.as_str() {
+        "export" => {
+            let guard = otel_runtime::init().unwrap();
+            let _ = checkout(1);
+            let _ = checkout(500);
+            drop(guard);
+        }
+        // The same from `#[tokio::main(flavor = "current_thread")]`: set up,
+        // export and shut down from inside async code.
+        "export-tokio" => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let guard = otel_runtime::init().unwrap();
+                let _ = checkout(1);
+                tokio::task::yield_now().await;
+                let _ = checkout(500);
+                drop(guard);
+            }),
+        other => panic!("unknown child role {other}"),
     }
-    let guard = otel_runtime::init().unwrap();
-    let _ = checkout(1);
-    let _ = checkout(500);
-    drop(guard);
 }
 
 /// The receiver's Python, installed once per target directory.
@@ -165,6 +183,10 @@ impl Drop for Receiver {
 }
 
 fn export_over(protocol: &str, compression: Option<&str>) {
+    export_from("export", protocol, compression);
+}
+
+fn export_from(role: &str, protocol: &str, compression: Option<&str>) {
     let receiver = Receiver::start(&format!(
         "{}-{}",
         protocol.replace('/', "-"),
@@ -186,7 +208,7 @@ fn export_over(protocol: &str, compression: Option<&str>) {
     if let Some(compression) = compression {
         env.push(("OTEL_EXPORTER_OTLP_COMPRESSION", compression));
     }
-    let printed = run_child("export", &env);
+    let printed = run_child(role, &env);
     assert!(
         !printed.stderr.contains("otel_runtime:"),
         "{}",
@@ -264,4 +286,42 @@ fn over_http_protobuf_with_gzip() {
 #[test]
 fn over_http_json() {
     export_over("http/json", None);
+}
+
+#[test]
+fn over_grpc_from_a_current_thread_tokio_runtime() {
+    export_from("export-tokio", "grpc", None);
+}
+
+#[test]
+fn over_http_from_a_current_thread_tokio_runtime() {
+    export_from("export-tokio", "http/protobuf", None);
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[test]
+fn a_collector_that_is_down_neither_crashes_nor_hangs_the_program() {
+    for protocol in ["grpc", "http/protobuf"] {
+        let endpoint = format!("http://127.0.0.1:{}", closed_port());
+        let started = Instant::now();
+        run_child(
+            "export",
+            &[
+                ("OTEL_TRACES_EXPORTER", "otlp"),
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+            ],
+        );
+        // Shutdown waits at most 5 s; a refused connection fails at once.
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(8),
+            "{protocol}: the program took {took:?}"
+        );
+    }
 }
