@@ -309,7 +309,7 @@ fn a_collector_that_is_down_neither_crashes_nor_hangs_the_program() {
     for protocol in ["grpc", "http/protobuf"] {
         let endpoint = format!("http://127.0.0.1:{}", closed_port());
         let started = Instant::now();
-        run_child(
+        let printed = run_child(
             "export",
             &[
                 ("OTEL_TRACES_EXPORTER", "otlp"),

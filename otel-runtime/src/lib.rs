@@ -31,7 +31,7 @@ pub mod __private;
 
 pub use attribute::AttributeValue;
 pub use current::{add_event, set_attribute, untraced};
-pub use init::{Builder, ExporterKind, Guard, InitError, builder, init};
+pub use init::{Builder, ExportStats, ExporterKind, Guard, InitError, builder, export_stats, init};
 /// Wraps a function in an OpenTelemetry span: every call becomes a span,
 /// current for the whole body, so that nested calls become its children.
 ///

@@ -2,6 +2,7 @@
 //! environment variables, [`builder`] for settings in code.
 
 mod env;
+mod loss;
 mod otlp;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,6 +17,8 @@ use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 
 use env::EnvConfig;
 pub use env::ExporterKind;
+use loss::Counted;
+pub use loss::{ExportStats, export_stats};
 
 use crate::console::ConsoleExporter;
 
@@ -136,16 +139,18 @@ impl Builder {
             ));
         for kind in exporters {
             provider = match kind {
-                ExporterKind::Console => provider.with_batch_exporter(ConsoleExporter::stdout()),
+                ExporterKind::Console => {
+                    provider.with_batch_exporter(Counted(ConsoleExporter::stdout()))
+                }
                 ExporterKind::Otlp => match otlp::build(env.otlp_protocol) {
-                    Ok(exporter) => provider.with_batch_exporter(exporter),
+                    Ok(exporter) => provider.with_batch_exporter(Counted(exporter)),
                     // Say why, and lose nothing.
                     Err(error) => {
                         eprintln!(
                             "otel_runtime: cannot set up the OTLP exporter: {error}; \
                              printing traces on standard output instead"
                         );
-                        provider.with_batch_exporter(ConsoleExporter::stdout())
+                        provider.with_batch_exporter(Counted(ConsoleExporter::stdout()))
                     }
                 },
             };
@@ -229,6 +234,9 @@ impl Drop for Guard {
             crate::untraced(|| {
                 if let Err(error) = provider.shutdown_with_timeout(SHUTDOWN_TIMEOUT) {
                     eprintln!("otel_runtime: shutting tracing down: {error}");
+                }
+                if let Some(summary) = loss::summary() {
+                    eprintln!("{summary}");
                 }
             });
         }
