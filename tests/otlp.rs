@@ -323,5 +323,13 @@ fn a_collector_that_is_down_neither_crashes_nor_hangs_the_program() {
             took < Duration::from_secs(8),
             "{protocol}: the program took {took:?}"
         );
+        // Loss is loud: the lost spans are counted and summed up at exit.
+        assert!(
+            printed
+                .stderr
+                .contains("otel_runtime: 6 spans were lost (exports failed); 0 were delivered"),
+            "{protocol}: {}",
+            printed.stderr
+        );
     }
 }
