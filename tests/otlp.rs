@@ -222,7 +222,14 @@ fn export_from(role: &str, protocol: &str, compression: Option<&str>) {
     for span in &spans {
         assert_eq!(span["transport"], transport);
         assert_eq!(span["compressed"], compression.is_some());
-        assert_eq!(span["resource"]["service.name"], service.as_str());
+        let resource = &span["resource"];
+        assert_eq!(resource["service.name"], service.as_str());
+        assert_eq!(resource["telemetry.sdk.language"], "rust");
+        assert!(
+            resource["process.pid"].as_i64().is_some_and(|pid| pid > 0),
+            "{resource}"
+        );
+        assert!(resource["host.name"].is_string(), "{resource}");
     }
     let named = |name: &str| {
         spans

@@ -77,6 +77,12 @@ impl Builder {
         self
     }
 
+    /// The `service.version` resource attribute, typically
+    /// `env!("CARGO_PKG_VERSION")`.
+    pub fn service_version(self, version: &'static str) -> Self {
+        self.resource_attribute("service.version", version)
+    }
+
     /// One more resource attribute.
     pub fn resource_attribute(
         mut self,
@@ -178,6 +184,7 @@ fn resource(
         .with_detectors(&[Box::new(
             opentelemetry_sdk::resource::TelemetryResourceDetector,
         )])
+        .with_attributes(host_and_process())
         .with_attributes(from_env);
     match service_name {
         Some(name) => builder = builder.with_service_name(name),
@@ -185,6 +192,31 @@ fn resource(
         None => {}
     }
     builder.with_attributes(from_code).build()
+}
+
+/// `host.name`, `process.pid`, `process.executable.name` and `.path`.
+fn host_and_process() -> Vec<KeyValue> {
+    let mut attributes = vec![
+        KeyValue::new("process.pid", i64::from(std::process::id())),
+        KeyValue::new("process.executable.name", executable_name()),
+        KeyValue::new("process.runtime.name", "rust"),
+    ];
+    if let Ok(path) = std::env::current_exe() {
+        attributes.push(KeyValue::new(
+            "process.executable.path",
+            path.display().to_string(),
+        ));
+    }
+    // Linux keeps it here; elsewhere `HOSTNAME` may say.
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty());
+    if let Some(host) = host {
+        attributes.push(KeyValue::new("host.name", host));
+    }
+    attributes
 }
 
 fn executable_name() -> String {
