@@ -340,3 +340,8 @@ fn a_collector_that_is_down_neither_crashes_nor_hangs_the_program() {
         );
     }
 }
+
+#[test]
+fn over_http_json_with_gzip() {
+    export_over("http/json", Some("gzip"));
+}
