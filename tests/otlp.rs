@@ -129,8 +129,11 @@ struct Receiver {
 
 impl Receiver {
     fn start(name: &str) -> Self {
+        // One file per receiver: tests run in parallel, several per protocol.
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let nth = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("otlp-{name}-{}.jsonl", std::process::id()));
+            .join(format!("otlp-{name}-{}-{nth}.jsonl", std::process::id()));
         let _ = std::fs::remove_file(&out);
         let mut process = Command::new(python())
             .arg(receiver_dir().join("receiver.py"))
