@@ -17,7 +17,7 @@ use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 
 use env::EnvConfig;
 pub use env::ExporterKind;
-use loss::Counted;
+use loss::{Counted, CountedIn};
 pub use loss::{ExportStats, export_stats};
 
 use crate::console::ConsoleExporter;
@@ -145,18 +145,16 @@ impl Builder {
             ));
         for kind in exporters {
             provider = match kind {
-                ExporterKind::Console => {
-                    provider.with_batch_exporter(Counted(ConsoleExporter::stdout()))
-                }
+                ExporterKind::Console => with_exporter(provider, ConsoleExporter::stdout()),
                 ExporterKind::Otlp => match otlp::build(env.otlp_protocol) {
-                    Ok(exporter) => provider.with_batch_exporter(Counted(exporter)),
+                    Ok(exporter) => with_exporter(provider, exporter),
                     // Say why, and lose nothing.
                     Err(error) => {
                         eprintln!(
                             "otel_runtime: cannot set up the OTLP exporter: {error}; \
                              printing traces on standard output instead"
                         );
-                        provider.with_batch_exporter(Counted(ConsoleExporter::stdout()))
+                        with_exporter(provider, ConsoleExporter::stdout())
                     }
                 },
             };
@@ -170,6 +168,16 @@ impl Builder {
             provider: Some(provider),
         })
     }
+}
+
+/// Adds `exporter` behind a batch processor (configured by `OTEL_BSP_*`),
+/// both counted.
+fn with_exporter(
+    provider: opentelemetry_sdk::trace::TracerProviderBuilder,
+    exporter: impl opentelemetry_sdk::trace::SpanExporter + 'static,
+) -> opentelemetry_sdk::trace::TracerProviderBuilder {
+    let batch = opentelemetry_sdk::trace::BatchSpanProcessor::builder(Counted(exporter)).build();
+    provider.with_span_processor(CountedIn(batch))
 }
 
 /// `service.name` first from code, then `OTEL_SERVICE_NAME`, then
