@@ -105,9 +105,7 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
-    use opentelemetry::InstrumentationScope;
-    use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceState};
-    use std::time::SystemTime;
+    use crate::console::render::tests::span_in;
 
     #[derive(Clone, Default)]
     struct Shared(Arc<Mutex<Vec<u8>>>);
@@ -123,28 +121,7 @@ mod tests {
     }
 
     fn span(name: &'static str, trace: u128, id: u64, parent: u64) -> SpanData {
-        let start = SystemTime::UNIX_EPOCH + Duration::from_millis(1_000 + id);
-        SpanData {
-            span_context: SpanContext::new(
-                TraceId::from(trace),
-                SpanId::from(id),
-                TraceFlags::SAMPLED,
-                false,
-                TraceState::default(),
-            ),
-            parent_span_id: SpanId::from(parent),
-            parent_span_is_remote: false,
-            span_kind: SpanKind::Internal,
-            name: name.into(),
-            start_time: start,
-            end_time: start + Duration::from_millis(10),
-            attributes: Vec::new(),
-            dropped_attributes_count: 0,
-            events: Default::default(),
-            links: Default::default(),
-            status: Status::Unset,
-            instrumentation_scope: InstrumentationScope::builder("test").build(),
-        }
+        span_in(trace, id, parent, name, id, id + 10)
     }
 
     fn exporter() -> (ConsoleExporter, Shared) {

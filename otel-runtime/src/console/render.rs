@@ -461,4 +461,4 @@ impl Painter<'_> {
 mod text;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

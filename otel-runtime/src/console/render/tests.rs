@@ -22,9 +22,21 @@ fn at(ms: u64) -> SystemTime {
 /// A span of the test trace from `start` to `end` milliseconds; `parent` 0
 /// means none.
 fn span(id: u64, parent: u64, name: &str, start: u64, end: u64) -> SpanData {
+    span_in(TRACE, id, parent, name, start, end)
+}
+
+/// The same in any trace; the exporter's tests use it too.
+pub(crate) fn span_in(
+    trace: u128,
+    id: u64,
+    parent: u64,
+    name: &str,
+    start: u64,
+    end: u64,
+) -> SpanData {
     SpanData {
         span_context: SpanContext::new(
-            TraceId::from(TRACE),
+            TraceId::from(trace),
             SpanId::from(id),
             TraceFlags::SAMPLED,
             false,
