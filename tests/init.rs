@@ -27,6 +27,27 @@ async fn async_request(id: u32) -> u32 {
     db_query(id)
 }
 
+/// Formats as much text as it is asked for, and counts how much that was.
+struct Endless;
+
+static ENDLESS_WRITTEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl std::fmt::Debug for Endless {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for _ in 0..1_000_000 {
+            f.write_str("ab")?;
+            ENDLESS_WRITTEN.fetch_add(2, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+#[traced]
+fn describe(text: &str, endless: Endless) -> usize {
+    otel_runtime::set_attribute("note", "é".repeat(20));
+    text.len() + std::mem::size_of_val(&endless)
+}
+
 /// The child: what `OTEL_RUNTIME_CHILD` names.
 #[test]
 fn child() {
@@ -56,6 +77,15 @@ fn child() {
                 // The guard drops here, inside async code on a current-thread
                 // runtime: it must neither hang nor lose spans.
             });
+        }
+        "limits" => {
+            let guard = otel_runtime::init().unwrap();
+            describe(&"x".repeat(100), Endless);
+            drop(guard);
+            println!(
+                "formatted: {}",
+                ENDLESS_WRITTEN.load(std::sync::atomic::Ordering::Relaxed)
+            );
         }
         other => panic!("unknown child role {other}"),
     }
@@ -127,4 +157,23 @@ fn the_ratio_sampler_keeps_none_at_zero() {
     )
     .stdout;
     assert_eq!(traces_printed(&stdout), 0, "{stdout}");
+}
+
+#[test]
+fn text_values_are_cut_to_the_length_limit_without_formatting_more() {
+    let stdout = run_child("limits", &[("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "5")]).stdout;
+    // Arguments, `Debug` text and values set by hand alike, counted in
+    // characters, not bytes.
+    for kept in ["text = xxxxx\n", "endless = ababa\n", "note = ééééé\n"] {
+        assert!(stdout.contains(kept), "{kept:?} in {stdout}");
+    }
+    // `Endless` was stopped after the limit, not formatted whole (2 MB).
+    assert!(stdout.contains("formatted: 4\n"), "{stdout}");
+}
+
+#[test]
+fn the_count_limits_reach_the_sdk() {
+    let stdout = run_child("limits", &[("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "0")]).stdout;
+    assert!(stdout.contains("6 more attributes dropped"), "{stdout}");
+    assert!(!stdout.contains("text ="), "{stdout}");
 }

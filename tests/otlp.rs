@@ -137,19 +137,28 @@ struct Receiver {
 
 impl Receiver {
     fn start(name: &str) -> Self {
+        Self::start_with(name, None)
+    }
+
+    /// With `tls`, the receiver speaks TLS only, requires a client
+    /// certificate, and writes `ca.pem`, `client.pem` and `client-key.pem`
+    /// into that directory.
+    fn start_with(name: &str, tls: Option<&Path>) -> Self {
         // One file per receiver: tests run in parallel, several per protocol.
         static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let nth = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("otlp-{name}-{}-{nth}.jsonl", std::process::id()));
         let _ = std::fs::remove_file(&out);
-        let mut process = Command::new(python())
+        let mut command = Command::new(python());
+        command
             .arg(receiver_dir().join("receiver.py"))
             .arg("--out")
-            .arg(&out)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .arg(&out);
+        if let Some(directory) = tls {
+            command.arg("--tls").arg(directory);
+        }
+        let mut process = command.stdout(Stdio::piped()).spawn().unwrap();
         let mut ready = String::new();
         BufReader::new(process.stdout.take().unwrap())
             .read_line(&mut ready)
@@ -203,22 +212,40 @@ fn export_from(role: &str, protocol: &str, compression: Option<&str>) {
         protocol.replace('/', "-"),
         compression.unwrap_or("plain")
     ));
+    let mut env = vec![];
+    if let Some(compression) = compression {
+        env.push(("OTEL_EXPORTER_OTLP_COMPRESSION", compression));
+    }
+    let spans = export_to(&receiver, role, protocol, "http", &env);
+    for span in &spans {
+        assert_eq!(span["compressed"], compression.is_some());
+        assert_eq!(span["tls"], false);
+    }
+}
+
+/// Runs the child in `role`, exporting to `receiver` over `protocol` with
+/// `env`, and checks what arrived (returned for more checks).
+fn export_to(
+    receiver: &Receiver,
+    role: &str,
+    protocol: &str,
+    scheme: &str,
+    env: &[(&str, &str)],
+) -> Vec<Value> {
     let port = if protocol == "grpc" {
         receiver.grpc
     } else {
         receiver.http
     };
-    let endpoint = format!("http://127.0.0.1:{port}");
+    let endpoint = format!("{scheme}://127.0.0.1:{port}");
     let service = format!("e2e-{protocol}");
-    let mut env = vec![
+    let mut env = env.to_vec();
+    env.extend([
         ("OTEL_TRACES_EXPORTER", "otlp"),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
         ("OTEL_SERVICE_NAME", service.as_str()),
-    ];
-    if let Some(compression) = compression {
-        env.push(("OTEL_EXPORTER_OTLP_COMPRESSION", compression));
-    }
+    ]);
     let printed = run_child(role, &env);
     assert!(
         !printed.stderr.contains("otel_runtime:"),
@@ -232,7 +259,6 @@ fn export_from(role: &str, protocol: &str, compression: Option<&str>) {
     let transport = if protocol == "grpc" { "grpc" } else { protocol };
     for span in &spans {
         assert_eq!(span["transport"], transport);
-        assert_eq!(span["compressed"], compression.is_some());
         let resource = &span["resource"];
         assert_eq!(resource["service.name"], service.as_str());
         assert_eq!(resource["telemetry.sdk.language"], "rust");
@@ -279,6 +305,89 @@ fn export_from(role: &str, protocol: &str, compression: Option<&str>) {
         .find(|c| c["attributes"]["amount"] == 9)
         .expect("the good charge");
     assert_eq!(ok["status"]["code"], "STATUS_CODE_UNSET");
+    spans
+}
+
+/// A fresh directory for one receiver's certificates.
+fn certificate_directory(name: &str) -> PathBuf {
+    let directory = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("otlp-tls-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&directory);
+    std::fs::create_dir_all(&directory).unwrap();
+    directory
+}
+
+/// Over TLS to a collector whose certificate only the given authority
+/// vouches for, and which requires our client certificate.
+fn export_over_mutual_tls(protocol: &str) {
+    let directory = certificate_directory(&protocol.replace('/', "-"));
+    let receiver = Receiver::start_with("tls", Some(&directory));
+    let file = |name: &str| directory.join(name).to_str().unwrap().to_owned();
+    let (ca, certificate, key) = (file("ca.pem"), file("client.pem"), file("client-key.pem"));
+    let spans = export_to(
+        &receiver,
+        "export",
+        protocol,
+        "https",
+        &[
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", ca.as_str()),
+            (
+                "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+                certificate.as_str(),
+            ),
+            ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", key.as_str()),
+        ],
+    );
+    assert!(spans.iter().all(|span| span["tls"] == true));
+}
+
+#[test]
+fn over_grpc_with_mutual_tls() {
+    export_over_mutual_tls("grpc");
+}
+
+#[test]
+fn over_http_with_mutual_tls() {
+    export_over_mutual_tls("http/protobuf");
+}
+
+/// Without the authority, the collector's certificate is not trusted;
+/// without our certificate, the collector refuses us: either way nothing
+/// is delivered, and the loss is reported.
+#[test]
+fn tls_without_the_right_certificates_delivers_nothing_and_says_so() {
+    let directory = certificate_directory("refused");
+    let receiver = Receiver::start_with("tls-refused", Some(&directory));
+    let ca = directory.join("ca.pem").to_str().unwrap().to_owned();
+    for protocol in ["grpc", "http/protobuf"] {
+        let port = if protocol == "grpc" {
+            receiver.grpc
+        } else {
+            receiver.http
+        };
+        let endpoint = format!("https://127.0.0.1:{port}");
+        for certificates in [
+            vec![],
+            vec![("OTEL_EXPORTER_OTLP_CERTIFICATE", ca.as_str())],
+        ] {
+            let mut env = certificates.clone();
+            env.extend([
+                ("OTEL_TRACES_EXPORTER", "otlp"),
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+                ("OTEL_EXPORTER_OTLP_TIMEOUT", "2000"),
+            ]);
+            let printed = run_child("export", &env);
+            assert!(
+                printed
+                    .stderr
+                    .contains("otel_runtime: 6 spans were lost (6 in failed exports"),
+                "{protocol} {certificates:?}: {}",
+                printed.stderr
+            );
+        }
+    }
+    assert_eq!(receiver.spans(0).len(), 0);
 }
 
 #[test]

@@ -24,6 +24,7 @@ mod attribute;
 mod console;
 mod current;
 mod init;
+mod limits;
 pub mod testing;
 
 #[doc(hidden)]

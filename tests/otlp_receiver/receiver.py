@@ -4,8 +4,15 @@
 Listens for OTLP traces over gRPC, HTTP/protobuf and HTTP/JSON on 127.0.0.1 and
 appends one JSON line per received span to --out. All decoding is done by the
 official generated classes (opentelemetry-proto); this file is transport glue.
+
+With --tls DIR, both servers speak TLS only and require a client certificate:
+trustme makes a throwaway certificate authority, the servers' certificate and a
+client certificate, and writes ca.pem, client.pem and client-key.pem into DIR.
 """
-import argparse, base64, gzip, json, signal, socket, sys, threading
+import argparse, base64, gzip, json, os, signal, socket, ssl, sys, threading
+
+# Handshakes refused on purpose are logged by gRPC's core at INFO; keep errors only.
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 from concurrent import futures
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -44,8 +51,8 @@ def enum_name(enum, n):
 class Sink:
     """Appends one JSON line per span; a lock keeps concurrent requests' lines whole."""
 
-    def __init__(self, path):
-        self.file, self.lock = open(path, "a", encoding="utf-8"), threading.Lock()
+    def __init__(self, path, tls):
+        self.file, self.lock, self.tls = open(path, "a", encoding="utf-8"), threading.Lock(), tls
 
     def write(self, req, transport, compressed):
         lines = []
@@ -55,7 +62,7 @@ class Sink:
                 scope = {"name": ss.scope.name, "version": ss.scope.version}
                 for s in ss.spans:
                     lines.append(json.dumps({
-                        "transport": transport, "compressed": compressed,
+                        "transport": transport, "compressed": compressed, "tls": self.tls,
                         "resource": resource, "scope": scope,
                         "trace_id": s.trace_id.hex(), "span_id": s.span_id.hex(),
                         "parent_span_id": s.parent_span_id.hex(), "name": s.name,
@@ -133,8 +140,11 @@ class TraceService(svc_grpc.TraceServiceServicer):
         self.sink, self.sniffer = sink, sniffer
 
     def Export(self, request, context):
-        port = int(context.peer().rsplit(":", 1)[1])  # "ipv4:127.0.0.1:PORT"
-        self.sink.write(request, "grpc", self.sniffer.compressed.get(port, False))
+        compressed = None  # unknown behind TLS: the sniffer cannot read encrypted frames
+        if self.sniffer:
+            port = int(context.peer().rsplit(":", 1)[1])  # "ipv4:127.0.0.1:PORT"
+            compressed = self.sniffer.compressed.get(port, False)
+        self.sink.write(request, "grpc", compressed)
         return Response()
 
 
@@ -196,32 +206,68 @@ def make_handler(sink):
     return Handler
 
 
+def certificates(directory):
+    """A throwaway CA, the servers' certificate, and a client certificate (written out)."""
+    import trustme
+
+    ca = trustme.CA()
+    server = ca.issue_cert("127.0.0.1", "localhost")
+    client = ca.issue_cert("otel-runtime-test-client")
+    ca.cert_pem.write_to_path(os.path.join(directory, "ca.pem"))
+    client.cert_chain_pems[0].write_to_path(os.path.join(directory, "client.pem"))
+    client.private_key_pem.write_to_path(os.path.join(directory, "client-key.pem"))
+    return ca, server
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True, help="JSON-lines file to append spans to")
     ap.add_argument("--grpc-port", type=int, default=0, help="0 = ephemeral")
     ap.add_argument("--http-port", type=int, default=0, help="0 = ephemeral")
+    ap.add_argument("--tls", metavar="DIR", help="serve TLS only, with certificates written to DIR")
     args = ap.parse_args()
-    sink = Sink(args.out)
+    sink = Sink(args.out, bool(args.tls))
 
     # grpcio accepts gzip/deflate-compressed requests by default; nothing to enable.
-    # The real server listens on an internal ephemeral port; clients talk to the sniffer.
     grpc_server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    inner_port = grpc_server.add_insecure_port("127.0.0.1:0")
-    if inner_port == 0:
-        sys.exit("cannot bind the internal gRPC port")
-    sniffer = GrpcSniffer(args.grpc_port, inner_port)
+    if args.tls:
+        ca, server = certificates(args.tls)
+        chain = b"".join(pem.bytes() for pem in server.cert_chain_pems)
+        credentials = grpc.ssl_server_credentials(
+            [(server.private_key_pem.bytes(), chain)],
+            root_certificates=ca.cert_pem.bytes(), require_client_auth=True)
+        sniffer, grpc_port = None, grpc_server.add_secure_port(f"127.0.0.1:{args.grpc_port}", credentials)
+    else:
+        # The real server listens on an internal ephemeral port; clients talk to the sniffer.
+        inner_port = grpc_server.add_insecure_port("127.0.0.1:0")
+        if inner_port == 0:
+            sys.exit("cannot bind the internal gRPC port")
+        sniffer = GrpcSniffer(args.grpc_port, inner_port)
+        grpc_port = sniffer.port
     svc_grpc.add_TraceServiceServicer_to_server(TraceService(sink, sniffer), grpc_server)
     grpc_server.start()
 
     http_server = ThreadingHTTPServer(("127.0.0.1", args.http_port), make_handler(sink))
     http_server.daemon_threads = True
+    if args.tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server.configure_cert(context)
+        ca.configure_trust(context)
+        context.verify_mode = ssl.CERT_REQUIRED
+        # The handshake happens in the handler's thread, so a client that fails it
+        # cannot stall the accept loop.
+        http_server.socket = context.wrap_socket(
+            http_server.socket, server_side=True, do_handshake_on_connect=False)
+        # A client refused by the handshake is what the refusal tests expect: no traceback.
+        default_handle_error = http_server.handle_error
+        http_server.handle_error = lambda request, address: (
+            None if isinstance(sys.exc_info()[1], ssl.SSLError) else default_handle_error(request, address))
     threading.Thread(target=http_server.serve_forever, daemon=True).start()
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    print(f"ready grpc={sniffer.port} http={http_server.server_address[1]}", flush=True)
+    print(f"ready grpc={grpc_port} http={http_server.server_address[1]}", flush=True)
     stop.wait()
     http_server.shutdown()
     grpc_server.stop(grace=1).wait()

@@ -14,7 +14,7 @@ use std::fmt::{Debug, Display};
 
 use opentelemetry::Value;
 
-use crate::AttributeValue;
+use crate::{AttributeValue, limits};
 
 /// A value under inspection; see the module docs.
 pub struct ValueProbe<'a, T: ?Sized>(pub &'a T);
@@ -51,13 +51,15 @@ pub mod value_levels {
         fn __otel_value(&self) -> Option<Value> {
             self.0
                 .as_ref()
-                .map(|inner| Value::String(format!("{inner:?}").into()))
+                .map(|inner| Value::String(limits::format(format_args!("{inner:?}")).into()))
         }
     }
 
     impl<T: Debug + ?Sized> ViaDebug for &ValueProbe<'_, T> {
         fn __otel_value(&self) -> Option<Value> {
-            Some(Value::String(format!("{:?}", self.0).into()))
+            Some(Value::String(
+                limits::format(format_args!("{:?}", self.0)).into(),
+            ))
         }
     }
 
@@ -70,12 +72,16 @@ pub mod value_levels {
 
 /// A value's `Debug` text (the `?value` form of `fields`, `ret(Debug)`).
 pub fn debug_value<T: Debug + ?Sized>(value: &T) -> Option<Value> {
-    Some(Value::String(format!("{value:?}").into()))
+    Some(Value::String(
+        limits::format(format_args!("{value:?}")).into(),
+    ))
 }
 
 /// A value's `Display` text (the `%value` form of `fields`).
 pub fn display_value<T: Display + ?Sized>(value: &T) -> Option<Value> {
-    Some(Value::String(value.to_string().into()))
+    Some(Value::String(
+        limits::format(format_args!("{value}")).into(),
+    ))
 }
 
 #[cfg(test)]

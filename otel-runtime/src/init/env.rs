@@ -3,9 +3,10 @@
 //! its value, what is used instead) and never stops the program.
 
 use std::fmt;
+use std::time::Duration;
 
 use opentelemetry::KeyValue;
-use opentelemetry_sdk::trace::Sampler;
+use opentelemetry_sdk::trace::{Sampler, SpanLimits};
 
 use super::otlp::OtlpProtocol;
 
@@ -54,9 +55,47 @@ pub struct EnvConfig {
     pub sampler: Sampler,
     /// `OTEL_PROPAGATORS`: whether W3C trace context and baggage are on.
     pub propagators: Propagators,
+    /// `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`, else `OTEL_EXPORTER_OTLP_TIMEOUT`:
+    /// how long one export may take.
+    pub otlp_timeout: Duration,
+    /// The certificate files of the `OTEL_EXPORTER_OTLP_*CERTIFICATE` and
+    /// `…CLIENT_KEY` variables.
+    pub tls: TlsFiles,
+    /// The count limits (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT` and friends).
+    pub span_limits: SpanLimits,
+    /// `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`, else
+    /// `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`: the most characters a text
+    /// value keeps; `None` for no limit, the specification's default.
+    pub value_length_limit: Option<usize>,
     /// Values that could not be used.
     pub problems: Vec<Problem>,
 }
+
+/// A variable that names a file, kept with its name so that a file that
+/// cannot be used is reported by the variable that named it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setting {
+    /// The variable's name.
+    pub variable: &'static str,
+    /// Its value.
+    pub value: String,
+}
+
+/// The PEM files for OTLP over TLS; each read from the `…TRACES_…`
+/// variable first, then the general one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// `OTEL_EXPORTER_OTLP_CERTIFICATE`: the certificate authority that the
+    /// collector's certificate must chain to (instead of the system's).
+    pub certificate: Option<Setting>,
+    /// `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`: ours, for mutual TLS.
+    pub client_certificate: Option<Setting>,
+    /// `OTEL_EXPORTER_OTLP_CLIENT_KEY`: its private key.
+    pub client_key: Option<Setting>,
+}
+
+/// The specification's default for `OTEL_EXPORTER_OTLP_TIMEOUT`.
+const DEFAULT_OTLP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The propagators of `OTEL_PROPAGATORS` this crate supports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +104,18 @@ pub struct Propagators {
     pub trace_context: bool,
     /// `baggage`: the W3C `baggage` header.
     pub baggage: bool,
+}
+
+impl Propagators {
+    /// The specification's default: `tracecontext,baggage`.
+    pub const DEFAULT: Self = Propagators {
+        trace_context: true,
+        baggage: true,
+    };
+    const NONE: Self = Propagators {
+        trace_context: false,
+        baggage: false,
+    };
 }
 
 impl EnvConfig {
@@ -115,10 +166,75 @@ impl EnvConfig {
         );
         let propagators = var("OTEL_PROPAGATORS")
             .map(|value| propagators(&value, &mut problems))
-            .unwrap_or(Propagators {
-                trace_context: true,
-                baggage: true,
-            });
+            .unwrap_or(Propagators::DEFAULT);
+        let first = |names: &[&'static str]| {
+            names.iter().find_map(|&variable| {
+                var(variable).map(|value| Setting {
+                    variable,
+                    value: value.trim().to_owned(),
+                })
+            })
+        };
+        let otlp_timeout = first(&[
+            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+            "OTEL_EXPORTER_OTLP_TIMEOUT",
+        ])
+        .and_then(|setting| number(&setting, "milliseconds", &mut problems))
+        .map_or(DEFAULT_OTLP_TIMEOUT, Duration::from_millis);
+        let tls = TlsFiles {
+            certificate: first(&[
+                "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+                "OTEL_EXPORTER_OTLP_CERTIFICATE",
+            ]),
+            client_certificate: first(&[
+                "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+                "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+            ]),
+            client_key: first(&[
+                "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
+                "OTEL_EXPORTER_OTLP_CLIENT_KEY",
+            ]),
+        };
+        let mut count = |names: &[&'static str], default: u32| {
+            first(names)
+                .and_then(|setting| number(&setting, "a count", &mut problems))
+                .map_or(default, |count| u32::try_from(count).unwrap_or(u32::MAX))
+        };
+        let defaults = SpanLimits::default();
+        let span_limits = SpanLimits {
+            max_attributes_per_span: count(
+                &[
+                    "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",
+                    "OTEL_ATTRIBUTE_COUNT_LIMIT",
+                ],
+                defaults.max_attributes_per_span,
+            ),
+            max_events_per_span: count(
+                &["OTEL_SPAN_EVENT_COUNT_LIMIT"],
+                defaults.max_events_per_span,
+            ),
+            max_links_per_span: count(&["OTEL_SPAN_LINK_COUNT_LIMIT"], defaults.max_links_per_span),
+            max_attributes_per_event: count(
+                &[
+                    "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT",
+                    "OTEL_ATTRIBUTE_COUNT_LIMIT",
+                ],
+                defaults.max_attributes_per_event,
+            ),
+            max_attributes_per_link: count(
+                &[
+                    "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT",
+                    "OTEL_ATTRIBUTE_COUNT_LIMIT",
+                ],
+                defaults.max_attributes_per_link,
+            ),
+        };
+        let value_length_limit = first(&[
+            "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+            "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+        ])
+        .and_then(|setting| number(&setting, "a number of characters", &mut problems))
+        .map(|limit| usize::try_from(limit).unwrap_or(usize::MAX));
         EnvConfig {
             disabled,
             service_name,
@@ -128,6 +244,10 @@ impl EnvConfig {
             otlp_protocol,
             sampler,
             propagators,
+            otlp_timeout,
+            tls,
+            span_limits,
+            value_length_limit,
             problems,
         }
     }
@@ -139,6 +259,19 @@ fn problem(variable: &'static str, value: &str, why: impl Into<String>) -> Probl
         value: value.to_owned(),
         why: why.into(),
     }
+}
+
+/// A whole number of `unit`, or `None` (reported) to keep the default.
+fn number(setting: &Setting, unit: &str, problems: &mut Vec<Problem>) -> Option<u64> {
+    let parsed = setting.value.parse::<u64>();
+    if parsed.is_err() {
+        problems.push(problem(
+            setting.variable,
+            &setting.value,
+            format!("expected {unit}, a whole number from 0; using the default"),
+        ));
+    }
+    parsed.ok()
 }
 
 /// `key1=value1,key2=value2`, values percent-encoded (W3C baggage octets).
@@ -260,10 +393,7 @@ fn sampler(name: Option<String>, arg: Option<String>, problems: &mut Vec<Problem
 }
 
 fn propagators(value: &str, problems: &mut Vec<Problem>) -> Propagators {
-    let mut chosen = Propagators {
-        trace_context: false,
-        baggage: false,
-    };
+    let mut chosen = Propagators::NONE;
     for name in value
         .split(',')
         .map(|name| name.trim().to_ascii_lowercase())
@@ -271,11 +401,24 @@ fn propagators(value: &str, problems: &mut Vec<Problem>) -> Propagators {
         match name.as_str() {
             "tracecontext" => chosen.trace_context = true,
             "baggage" => chosen.baggage = true,
+            // The Rust crates that carried these are deprecated (Zipkin) or
+            // a version behind (Jaeger); say so rather than guess.
+            "b3" | "b3multi" | "jaeger" => problems.push(problem(
+                "OTEL_PROPAGATORS",
+                value,
+                format!(
+                    "{name:?} has no maintained implementation for this OpenTelemetry \
+                     version (opentelemetry-zipkin is deprecated, \
+                     opentelemetry-jaeger-propagator is at 0.32); it is left out"
+                ),
+            )),
             "none" => {}
             _ => problems.push(problem(
                 "OTEL_PROPAGATORS",
                 value,
-                format!("unsupported propagator {name:?} (supported: tracecontext, baggage, none); it is left out"),
+                format!(
+                    "unsupported propagator {name:?} (supported: tracecontext, baggage, none); it is left out"
+                ),
             )),
         }
     }
@@ -300,13 +443,7 @@ mod tests {
         assert!(!config.disabled);
         assert_eq!(config.exporters, None);
         assert!(matches!(config.sampler, Sampler::ParentBased(_)));
-        assert_eq!(
-            config.propagators,
-            Propagators {
-                trace_context: true,
-                baggage: true
-            }
-        );
+        assert_eq!(config.propagators, Propagators::DEFAULT);
         assert!(config.problems.is_empty());
     }
 
@@ -343,8 +480,8 @@ mod tests {
         assert_eq!(
             config.propagators,
             Propagators {
-                trace_context: true,
-                baggage: false
+                baggage: false,
+                ..Propagators::DEFAULT
             }
         );
         assert!(config.problems.is_empty(), "{:?}", config.problems);
@@ -358,7 +495,7 @@ mod tests {
             ("OTEL_TRACES_EXPORTER", "zipkin"),
             ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
             ("OTEL_TRACES_SAMPLER_ARG", "-3"),
-            ("OTEL_PROPAGATORS", "b3"),
+            ("OTEL_PROPAGATORS", "ottrace"),
             ("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon"),
         ]);
         let shown: Vec<String> = config.problems.iter().map(ToString::to_string).collect();
@@ -375,10 +512,67 @@ mod tests {
         assert!(shown[5].starts_with(
             "OTEL_TRACES_SAMPLER_ARG=\"-3\": expected a number from 0 to 1; using 1.0"
         ));
-        assert!(shown[6].contains("unsupported propagator \"b3\""));
+        assert!(shown[6].contains("unsupported propagator \"ottrace\""));
         assert!(!config.disabled);
         assert_eq!(config.resource_attributes, vec![KeyValue::new("ok", "1")]);
         assert_eq!(config.exporters, Some(vec![]));
+    }
+
+    #[test]
+    fn limits_and_timeouts_prefer_the_specific_variable() {
+        let config = read(&[
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+            ("OTEL_ATTRIBUTE_COUNT_LIMIT", "7"),
+            ("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "3"),
+            ("OTEL_SPAN_EVENT_COUNT_LIMIT", "99999999999"),
+            ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "100"),
+            ("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "12"),
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/ca.pem"),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+                " /etc/traces-ca.pem ",
+            ),
+        ]);
+        assert!(config.problems.is_empty(), "{:?}", config.problems);
+        assert_eq!(config.otlp_timeout, Duration::from_millis(2500));
+        assert_eq!(config.span_limits.max_attributes_per_span, 7);
+        assert_eq!(config.span_limits.max_attributes_per_link, 7);
+        assert_eq!(config.span_limits.max_attributes_per_event, 3);
+        assert_eq!(config.span_limits.max_events_per_span, u32::MAX);
+        assert_eq!(config.span_limits.max_links_per_span, 128);
+        assert_eq!(config.value_length_limit, Some(12));
+        assert_eq!(
+            config.tls.certificate,
+            Some(Setting {
+                variable: "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+                value: "/etc/traces-ca.pem".to_owned()
+            })
+        );
+        let defaults = read(&[]);
+        assert_eq!(defaults.otlp_timeout, Duration::from_secs(10));
+        assert_eq!(defaults.value_length_limit, None);
+        assert_eq!(defaults.tls, TlsFiles::default());
+    }
+
+    #[test]
+    fn bad_numbers_keep_the_default_and_say_so() {
+        let config = read(&[
+            ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "10s"),
+            ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "-1"),
+            ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "18446744073709551616"),
+        ]);
+        let shown: Vec<String> = config.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT=\"10s\": expected milliseconds, a whole number from 0; using the default",
+                "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT=\"-1\": expected a count, a whole number from 0; using the default",
+                "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT=\"18446744073709551616\": expected a number of characters, a whole number from 0; using the default",
+            ]
+        );
+        assert_eq!(config.otlp_timeout, Duration::from_secs(10));
+        assert_eq!(config.span_limits.max_attributes_per_span, 128);
+        assert_eq!(config.value_length_limit, None);
     }
 
     #[test]
@@ -402,6 +596,11 @@ mod tests {
                 "OTEL_TRACES_SAMPLER_ARG",
                 "OTEL_PROPAGATORS",
                 "OTEL_EXPORTER_OTLP_PROTOCOL",
+                "OTEL_EXPORTER_OTLP_TIMEOUT",
+                "OTEL_EXPORTER_OTLP_CERTIFICATE",
+                "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+                "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",
+                "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT",
             ] {
                 let _ = read(&[(variable, value), ("OTEL_TRACES_SAMPLER", "traceidratio")]);
             }

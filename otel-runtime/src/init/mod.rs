@@ -4,6 +4,7 @@
 mod env;
 mod loss;
 mod otlp;
+mod tls;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -21,6 +22,7 @@ use loss::{Counted, CountedIn};
 pub use loss::{ExportStats, export_stats};
 
 use crate::console::ConsoleExporter;
+use crate::limits::Truncating;
 
 /// How long dropping the [`Guard`] waits for the last spans to be exported.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -120,7 +122,8 @@ impl Builder {
         if INSTALLED.swap(true, Ordering::SeqCst) {
             return Err(InitError::AlreadyInitialized);
         }
-        let env = EnvConfig::from_process();
+        let mut env = EnvConfig::from_process();
+        let tls = tls::Tls::load(&env.tls, &mut env.problems);
         for problem in &env.problems {
             eprintln!("otel_runtime: {problem}");
         }
@@ -136,8 +139,10 @@ impl Builder {
                 ExporterKind::Console
             }]
         });
+        crate::limits::set_value_length(env.value_length_limit);
         let mut provider = SdkTracerProvider::builder()
             .with_sampler(self.sampler.unwrap_or(env.sampler))
+            .with_span_limits(env.span_limits)
             .with_resource(resource(
                 self.service_name.or(env.service_name),
                 env.resource_attributes,
@@ -146,17 +151,19 @@ impl Builder {
         for kind in exporters {
             provider = match kind {
                 ExporterKind::Console => with_exporter(provider, ConsoleExporter::stdout()),
-                ExporterKind::Otlp => match otlp::build(env.otlp_protocol) {
-                    Ok(exporter) => with_exporter(provider, exporter),
-                    // Say why, and lose nothing.
-                    Err(error) => {
-                        eprintln!(
-                            "otel_runtime: cannot set up the OTLP exporter: {error}; \
+                ExporterKind::Otlp => {
+                    match otlp::build(env.otlp_protocol, &tls, env.otlp_timeout) {
+                        Ok(exporter) => with_exporter(provider, exporter),
+                        // Say why, and lose nothing.
+                        Err(error) => {
+                            eprintln!(
+                                "otel_runtime: cannot set up the OTLP exporter: {error}; \
                              printing traces on standard output instead"
-                        );
-                        with_exporter(provider, ConsoleExporter::stdout())
+                            );
+                            with_exporter(provider, ConsoleExporter::stdout())
+                        }
                     }
-                },
+                }
             };
         }
         let provider = provider.build();
@@ -171,12 +178,14 @@ impl Builder {
 }
 
 /// Adds `exporter` behind a batch processor (configured by `OTEL_BSP_*`),
-/// both counted.
+/// both counted, text values cut to the length limit.
 fn with_exporter(
     provider: opentelemetry_sdk::trace::TracerProviderBuilder,
     exporter: impl opentelemetry_sdk::trace::SpanExporter + 'static,
 ) -> opentelemetry_sdk::trace::TracerProviderBuilder {
-    let batch = opentelemetry_sdk::trace::BatchSpanProcessor::builder(Counted(exporter)).build();
+    let batch =
+        opentelemetry_sdk::trace::BatchSpanProcessor::builder(Counted(Truncating(exporter)))
+            .build();
     provider.with_span_processor(CountedIn(batch))
 }
 

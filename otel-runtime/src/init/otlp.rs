@@ -10,10 +10,14 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use opentelemetry_otlp::{Protocol as WireProtocol, WithExportConfig as _};
+use opentelemetry_otlp::{
+    Protocol as WireProtocol, WithExportConfig as _, WithHttpConfig as _, WithTonicConfig as _,
+};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+
+use super::tls::Tls;
 
 /// `OTEL_EXPORTER_OTLP_PROTOCOL`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,32 +38,45 @@ pub(crate) enum OtlpExporter {
 }
 
 /// Builds the exporter; the endpoint, headers, timeout and compression come
-/// from the `OTEL_EXPORTER_OTLP_*` variables, read by `opentelemetry-otlp`.
-pub(crate) fn build(protocol: OtlpProtocol) -> Result<OtlpExporter, String> {
-    let built = std::thread::spawn(move || {
-        let builder = opentelemetry_otlp::SpanExporter::builder();
-        let exporter = match protocol {
-            OtlpProtocol::Grpc => {
-                let _runtime = runtime().enter();
-                builder
-                    .with_tonic()
-                    .build()
-                    .map(|e| OtlpExporter::Grpc(Arc::new(e)))
-            }
-            OtlpProtocol::HttpProtobuf => builder
-                .with_http()
-                .with_protocol(WireProtocol::HttpBinary)
-                .build()
-                .map(|e| OtlpExporter::Http(Box::new(e))),
-            OtlpProtocol::HttpJson => builder
-                .with_http()
-                .with_protocol(WireProtocol::HttpJson)
-                .build()
-                .map(|e| OtlpExporter::Http(Box::new(e))),
-        };
-        exporter.map_err(|error| error.to_string())
-    })
-    .join();
+/// from the `OTEL_EXPORTER_OTLP_*` variables, read by `opentelemetry-otlp`,
+/// the certificates from `tls`. `timeout` is the HTTP client's, which we
+/// build (gRPC reads its own).
+pub(crate) fn build(
+    protocol: OtlpProtocol,
+    tls: &Tls,
+    timeout: Duration,
+) -> Result<OtlpExporter, String> {
+    let built = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let builder = opentelemetry_otlp::SpanExporter::builder();
+                let http = |wire| -> Result<OtlpExporter, String> {
+                    let exporter = builder
+                        .clone()
+                        .with_http()
+                        .with_protocol(wire)
+                        .with_http_client(tls.http_client(timeout)?)
+                        .build()
+                        .map_err(|error| error.to_string())?;
+                    Ok(OtlpExporter::Http(Box::new(exporter)))
+                };
+                match protocol {
+                    OtlpProtocol::Grpc => {
+                        let _runtime = runtime().enter();
+                        builder
+                            .clone()
+                            .with_tonic()
+                            .with_tls_config(tls.grpc())
+                            .build()
+                            .map(|e| OtlpExporter::Grpc(Arc::new(e)))
+                            .map_err(|error| error.to_string())
+                    }
+                    OtlpProtocol::HttpProtobuf => http(WireProtocol::HttpBinary),
+                    OtlpProtocol::HttpJson => http(WireProtocol::HttpJson),
+                }
+            })
+            .join()
+    });
     built.unwrap_or_else(|_| Err("building the OTLP exporter panicked".to_owned()))
 }
 
