@@ -48,6 +48,21 @@ fn describe(text: &str, endless: Endless) -> usize {
     text.len() + std::mem::size_of_val(&endless)
 }
 
+/// The headers the installed propagator writes for a request made here,
+/// in a trace and with baggage.
+#[traced]
+fn outgoing_headers() -> Vec<String> {
+    use otel_runtime::opentelemetry::baggage::BaggageExt as _;
+    use otel_runtime::opentelemetry::{Context, KeyValue, global};
+
+    let cx = Context::current().with_baggage([KeyValue::new("user", "42")]);
+    let mut headers = std::collections::HashMap::new();
+    global::get_text_map_propagator(|propagator| propagator.inject_context(&cx, &mut headers));
+    let mut names: Vec<String> = headers.into_keys().collect();
+    names.sort();
+    names
+}
+
 /// The child: what `OTEL_RUNTIME_CHILD` names.
 #[test]
 fn child() {
@@ -86,6 +101,17 @@ fn child() {
                 "formatted: {}",
                 ENDLESS_WRITTEN.load(std::sync::atomic::Ordering::Relaxed)
             );
+        }
+        "propagator" | "propagator-from-env" => {
+            use otel_runtime::opentelemetry_sdk::propagation::TraceContextPropagator;
+
+            let mut builder = otel_runtime::builder().no_exporter();
+            if role == "propagator" {
+                builder = builder.propagator(TraceContextPropagator::new());
+            }
+            let guard = builder.init().unwrap();
+            println!("headers: {:?}", outgoing_headers());
+            drop(guard);
         }
         other => panic!("unknown child role {other}"),
     }
@@ -176,4 +202,23 @@ fn the_count_limits_reach_the_sdk() {
     let stdout = run_child("limits", &[("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "0")]).stdout;
     assert!(stdout.contains("6 more attributes dropped"), "{stdout}");
     assert!(!stdout.contains("text ="), "{stdout}");
+}
+
+#[test]
+fn a_propagator_set_in_code_replaces_the_environments() {
+    let env = [("OTEL_PROPAGATORS", "baggage")];
+    let stdout = run_child("propagator-from-env", &env).stdout;
+    assert!(stdout.contains("headers: [\"baggage\"]"), "{stdout}");
+    // The code's W3C trace context only: no baggage header, although the
+    // context has baggage and the environment asks for it.
+    let stdout = run_child("propagator", &env).stdout;
+    assert!(
+        stdout.contains("headers: [\"traceparent\", \"tracestate\"]"),
+        "{stdout}"
+    );
+    let stdout = run_child("propagator-from-env", &[]).stdout;
+    assert!(
+        stdout.contains("headers: [\"baggage\", \"traceparent\", \"tracestate\"]"),
+        "{stdout}"
+    );
 }

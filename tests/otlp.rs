@@ -75,6 +75,21 @@ fn child() {
                 let _ = checkout(500);
                 drop(guard);
             }),
+        // And from `#[tokio::main]` (multi-thread), the traces made on
+        // worker threads.
+        "export-tokio-multi" => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let guard = otel_runtime::init().unwrap();
+                let traces = [1, 500].map(|order| tokio::spawn(async move { checkout(order) }));
+                for trace in traces {
+                    let _ = trace.await.unwrap();
+                }
+                drop(guard);
+            }),
         // Many traces at once, faster than a slow collector takes them.
         "flood" => {
             let guard = otel_runtime::init().unwrap();
@@ -418,6 +433,16 @@ fn over_http_json() {
 #[test]
 fn over_grpc_from_a_current_thread_tokio_runtime() {
     export_from("export-tokio", "grpc", None);
+}
+
+#[test]
+fn over_grpc_from_a_multi_thread_tokio_runtime() {
+    export_from("export-tokio-multi", "grpc", None);
+}
+
+#[test]
+fn over_http_from_a_multi_thread_tokio_runtime() {
+    export_from("export-tokio-multi", "http/protobuf", None);
 }
 
 #[test]

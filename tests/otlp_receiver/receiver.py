@@ -168,6 +168,9 @@ def make_handler(sink):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as OTLP HTTP clients reuse connections
 
+        def log_message(self, *args):  # one line per request would drown the test output
+            pass
+
         def reply(self, code, body=b"", ctype="text/plain"):
             self.send_response(code)
             self.send_header("Content-Type", ctype)

@@ -235,6 +235,19 @@ impl EnvConfig {
         ])
         .and_then(|setting| number(&setting, "a number of characters", &mut problems))
         .map(|limit| usize::try_from(limit).unwrap_or(usize::MAX));
+        // Read by the SDK's batch processor, which ignores a bad value
+        // silently; it is reported here.
+        for (variable, unit) in [
+            ("OTEL_BSP_SCHEDULE_DELAY", "milliseconds"),
+            ("OTEL_BSP_EXPORT_TIMEOUT", "milliseconds"),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "a count"),
+            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "a count"),
+            ("OTEL_BSP_MAX_CONCURRENT_EXPORTS", "a count"),
+        ] {
+            if let Some(value) = var(variable) {
+                number(&Setting { variable, value }, unit, &mut problems);
+            }
+        }
         EnvConfig {
             disabled,
             service_name,
@@ -560,6 +573,7 @@ mod tests {
             ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "10s"),
             ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "-1"),
             ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "18446744073709551616"),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "big"),
         ]);
         let shown: Vec<String> = config.problems.iter().map(ToString::to_string).collect();
         assert_eq!(
@@ -568,6 +582,7 @@ mod tests {
                 "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT=\"10s\": expected milliseconds, a whole number from 0; using the default",
                 "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT=\"-1\": expected a count, a whole number from 0; using the default",
                 "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT=\"18446744073709551616\": expected a number of characters, a whole number from 0; using the default",
+                "OTEL_BSP_MAX_QUEUE_SIZE=\"big\": expected a count, a whole number from 0; using the default",
             ]
         );
         assert_eq!(config.otlp_timeout, Duration::from_secs(10));

@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use std::{error, fmt};
 
-use opentelemetry::propagation::TextMapCompositePropagator;
+use opentelemetry::propagation::{
+    Extractor, Injector, TextMapCompositePropagator, TextMapPropagator,
+};
 use opentelemetry::{KeyValue, global};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
@@ -69,6 +71,7 @@ pub struct Builder {
     resource: Vec<KeyValue>,
     exporters: Option<Vec<ExporterKind>>,
     sampler: Option<Sampler>,
+    propagator: Option<Box<dyn TextMapPropagator + Send + Sync>>,
 }
 
 impl Builder {
@@ -111,6 +114,27 @@ impl Builder {
     /// The sampler (else `OTEL_TRACES_SAMPLER`).
     pub fn sampler(mut self, sampler: Sampler) -> Self {
         self.sampler = Some(sampler);
+        self
+    }
+
+    /// The propagator (else `OTEL_PROPAGATORS`): how the trace context is
+    /// read from and written to the headers of other services' requests.
+    ///
+    /// ```
+    /// use otel_runtime::opentelemetry_sdk::propagation::TraceContextPropagator;
+    ///
+    /// // W3C trace context only, without baggage.
+    /// let guard = otel_runtime::builder()
+    ///     .propagator(TraceContextPropagator::new())
+    ///     .no_exporter()
+    ///     .init();
+    /// # drop(guard);
+    /// ```
+    pub fn propagator(
+        mut self,
+        propagator: impl TextMapPropagator + Send + Sync + 'static,
+    ) -> Self {
+        self.propagator = Some(Box::new(propagator));
         self
     }
 
@@ -169,7 +193,10 @@ impl Builder {
         let provider = provider.build();
         crate::untraced(|| {
             global::set_tracer_provider(provider.clone());
-            global::set_text_map_propagator(propagator(env.propagators));
+            match self.propagator {
+                Some(chosen) => global::set_text_map_propagator(BoxedPropagator(chosen)),
+                None => global::set_text_map_propagator(propagator(env.propagators)),
+            }
         });
         Ok(Guard {
             provider: Some(provider),
@@ -256,6 +283,28 @@ fn propagator(chosen: env::Propagators) -> TextMapCompositePropagator {
         propagators.push(Box::new(BaggagePropagator::new()));
     }
     TextMapCompositePropagator::new(propagators)
+}
+
+/// A propagator chosen in code; `global` wants a sized one.
+#[derive(Debug)]
+struct BoxedPropagator(Box<dyn TextMapPropagator + Send + Sync>);
+
+impl TextMapPropagator for BoxedPropagator {
+    fn inject_context(&self, cx: &opentelemetry::Context, injector: &mut dyn Injector) {
+        self.0.inject_context(cx, injector);
+    }
+
+    fn extract_with_context(
+        &self,
+        cx: &opentelemetry::Context,
+        extractor: &dyn Extractor,
+    ) -> opentelemetry::Context {
+        self.0.extract_with_context(cx, extractor)
+    }
+
+    fn fields(&self) -> opentelemetry::propagation::text_map_propagator::FieldIter<'_> {
+        self.0.fields()
+    }
 }
 
 /// Keeps tracing set up; dropping it exports every span that finished
