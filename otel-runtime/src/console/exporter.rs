@@ -1,7 +1,8 @@
 //! The console exporter: buffers finished spans by trace, and prints a
-//! trace as a waterfall tree once its local root has finished.
+//! trace as a waterfall tree once its local root has finished; spans that
+//! finish later are printed as they come, under the same trace ID.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::io::{IsTerminal as _, Write};
 use std::sync::{Mutex, PoisonError};
@@ -13,12 +14,30 @@ use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
 use super::render::{Style, render_trace};
 
+/// Traces remembered as printed, so that their late spans (a task that
+/// outlived the request) are printed as they come, not held until exit.
+const PRINTED_REMEMBERED: usize = 4096;
+
+/// Spans held while waiting for their root; past this, the largest waiting
+/// trace is printed as it is, so memory stays bounded in a long-running
+/// program whose roots never end.
+const PENDING_SPANS_MAX: usize = 50_000;
+
 /// Prints each finished trace as a waterfall tree.
 pub(crate) struct ConsoleExporter {
     out: Mutex<Box<dyn Write + Send>>,
     style: Style,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
     /// Spans of traces whose local root has not finished yet.
-    pending: Mutex<HashMap<TraceId, Vec<SpanData>>>,
+    pending: HashMap<TraceId, Vec<SpanData>>,
+    pending_spans: usize,
+    /// The traces printed most recently, oldest first, and as a set.
+    printed_order: VecDeque<TraceId>,
+    printed: HashSet<TraceId>,
 }
 
 impl ConsoleExporter {
@@ -37,7 +56,7 @@ impl ConsoleExporter {
         ConsoleExporter {
             out: Mutex::new(out),
             style,
-            pending: Mutex::new(HashMap::new()),
+            state: Mutex::new(State::default()),
         }
     }
 
@@ -48,22 +67,51 @@ impl ConsoleExporter {
         let _ = writeln!(out, "{text}").and_then(|()| out.flush());
     }
 
-    /// Takes the traces that are complete: their local root has finished.
-    fn take_complete(&self, batch: Vec<SpanData>) -> Vec<Vec<SpanData>> {
-        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut finished_roots = Vec::new();
+    /// Takes what is ready to print: traces whose local root has finished,
+    /// spans of traces already printed, and, past the bound, the largest
+    /// waiting trace.
+    fn take_ready(&self, batch: Vec<SpanData>) -> Vec<Vec<SpanData>> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut ready_traces = Vec::new();
         for span in batch {
             let trace_id = span.span_context.trace_id();
-            if is_local_root(&span) {
-                finished_roots.push(trace_id);
+            if is_local_root(&span) || state.printed.contains(&trace_id) {
+                ready_traces.push(trace_id);
             }
-            pending.entry(trace_id).or_default().push(span);
+            state.pending.entry(trace_id).or_default().push(span);
+            state.pending_spans += 1;
         }
-        finished_roots.dedup();
-        finished_roots
+        ready_traces.dedup();
+        let mut ready: Vec<_> = ready_traces
             .into_iter()
-            .filter_map(|trace_id| pending.remove(&trace_id))
-            .collect()
+            .filter_map(|trace_id| state.take(trace_id))
+            .collect();
+        while state.pending_spans > PENDING_SPANS_MAX {
+            let largest = state
+                .pending
+                .iter()
+                .max_by_key(|(_, spans)| spans.len())
+                .map(|(&trace_id, _)| trace_id);
+            ready.extend(largest.and_then(|trace_id| state.take(trace_id)));
+        }
+        ready
+    }
+}
+
+impl State {
+    /// Removes a trace's waiting spans, remembering it as printed.
+    fn take(&mut self, trace_id: TraceId) -> Option<Vec<SpanData>> {
+        let spans = self.pending.remove(&trace_id)?;
+        self.pending_spans -= spans.len();
+        if self.printed.insert(trace_id) {
+            self.printed_order.push_back(trace_id);
+            if self.printed_order.len() > PRINTED_REMEMBERED {
+                if let Some(oldest) = self.printed_order.pop_front() {
+                    self.printed.remove(&oldest);
+                }
+            }
+        }
+        Some(spans)
     }
 }
 
@@ -80,18 +128,18 @@ impl fmt::Debug for ConsoleExporter {
 
 impl SpanExporter for ConsoleExporter {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        for trace in self.take_complete(batch) {
+        for trace in self.take_ready(batch) {
             self.print(&trace);
         }
         Ok(())
     }
 
-    /// Prints what is left: traces whose root never finished, and spans that
-    /// finished after their trace was printed.
+    /// Prints what is left: traces whose root never finished.
     fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
         let rest: Vec<_> = {
-            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-            pending.drain().map(|(_, spans)| spans).collect()
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            state.pending_spans = 0;
+            state.pending.drain().map(|(_, spans)| spans).collect()
         };
         for trace in rest {
             self.print(&trace);
@@ -156,5 +204,35 @@ mod tests {
             .shutdown_with_timeout(Duration::from_secs(1))
             .unwrap();
         assert!(printed(&out).contains("orphan"));
+    }
+
+    #[test]
+    fn spans_that_end_after_their_root_are_printed_as_they_come() {
+        let (exporter, out) = exporter();
+        futures::executor::block_on(exporter.export(vec![span("root", 1, 1, 0)])).unwrap();
+        assert_eq!(printed(&out).matches("1 span").count(), 1);
+        // A task spawned by the request, ending later, in another batch.
+        futures::executor::block_on(exporter.export(vec![span("late", 1, 2, 1)])).unwrap();
+        let text = printed(&out);
+        assert_eq!(
+            text.matches("trace 00000000000000000000000000000001")
+                .count(),
+            2,
+            "{text}"
+        );
+        assert!(text.contains("late"), "{text}");
+    }
+
+    #[test]
+    fn waiting_spans_are_bounded() {
+        let (exporter, out) = exporter();
+        // A root that never ends, and more children than the bound.
+        let children: Vec<_> = (0..PENDING_SPANS_MAX as u64 + 1)
+            .map(|id| span("child", 7, id + 2, 1))
+            .collect();
+        futures::executor::block_on(exporter.export(children)).unwrap();
+        assert!(printed(&out).contains("child"));
+        let state = exporter.state.lock().unwrap();
+        assert_eq!((state.pending.len(), state.pending_spans), (0, 0));
     }
 }
