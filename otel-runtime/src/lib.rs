@@ -32,7 +32,10 @@ pub mod __private;
 
 pub use attribute::AttributeValue;
 pub use current::{add_event, set_attribute, untraced};
-pub use init::{Builder, ExportStats, ExporterKind, Guard, InitError, builder, export_stats, init};
+pub use init::{
+    Builder, ExportStats, ExporterKind, Guard, InitError, builder, export_stats, init,
+    set_tracer_provider,
+};
 /// Wraps a function in an OpenTelemetry span: every call becomes a span,
 /// current for the whole body, so that nested calls become its children.
 ///

@@ -69,17 +69,15 @@ impl SpanProcessor for Collector {
 
 fn collector() -> &'static Collector {
     static COLLECTOR: OnceLock<Collector> = OnceLock::new();
-    // Untraced: installing allocates under the global provider's write
-    // lock, which a traced allocator would wait on.
     COLLECTOR.get_or_init(|| {
-        crate::__private::untraced(|| {
-            let collector = Collector::default();
-            let provider = SdkTracerProvider::builder()
+        let collector = Collector::default();
+        let provider = crate::__private::untraced(|| {
+            SdkTracerProvider::builder()
                 .with_span_processor(collector.clone())
-                .build();
-            opentelemetry::global::set_tracer_provider(provider);
-            collector
-        })
+                .build()
+        });
+        crate::set_tracer_provider(provider);
+        collector
     })
 }
 

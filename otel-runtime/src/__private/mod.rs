@@ -5,6 +5,7 @@
 mod future;
 mod outcome;
 mod panic;
+mod provider;
 mod reentry;
 mod span;
 mod value;
@@ -16,6 +17,8 @@ pub use opentelemetry::trace::SpanKind;
 pub use outcome::{ErrorMode, Probe, is_expected, probe_levels};
 pub use span::{Active, CallSite, Entered, Starting, function_name, start};
 pub use std::boxed::Box;
+
+pub(crate) use provider::changed as provider_changed;
 
 /// Runs `f` with tracing off on this thread: a traced function it calls
 /// makes no span. For the runtime's own set-up code.

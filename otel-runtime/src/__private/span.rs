@@ -8,7 +8,7 @@ use opentelemetry::trace::{Span as _, SpanKind, SpanRef, TraceContextExt as _, T
 use opentelemetry::{Context, ContextGuard, InstrumentationScope, KeyValue, Value};
 
 use super::outcome::ErrorMode;
-use super::{panic, reentry};
+use super::{panic, provider, reentry};
 
 /// Everything about a `#[traced]` function that is known at compile time.
 /// The expansion declares one as a `static`, so a call passes one pointer.
@@ -44,7 +44,20 @@ pub fn function_name<F>(_marker: F) -> &'static str {
 ///
 /// A call made from inside the tracing machinery (see `reentry`) gets no
 /// span at all.
+#[inline]
 pub fn start(site: &'static CallSite) -> Starting {
+    if provider::known_absent() {
+        return Starting {
+            span: None,
+            site,
+            recording: false,
+            _inside: None,
+        };
+    }
+    start_in_full(site)
+}
+
+fn start_in_full(site: &'static CallSite) -> Starting {
     let inside = reentry::enter_to_start();
     let span = inside.as_ref().and_then(|_| start_span(site));
     Starting {
@@ -62,6 +75,7 @@ fn start_span(site: &'static CallSite) -> Option<BoxedSpan> {
     let scope = InstrumentationScope::builder(site.scope_name)
         .with_version(site.scope_version)
         .build();
+    let epoch = provider::epoch();
     let tracer = global::tracer_with_scope(scope);
     let builder = tracer.span_builder(site.name).with_kind(site.kind.clone());
     let (mut span, inherited) = Context::map_current(|parent| {
@@ -69,6 +83,9 @@ fn start_span(site: &'static CallSite) -> Option<BoxedSpan> {
         let inherited = span.span_context() == parent.span().span_context();
         (span, inherited)
     });
+    // Only the no-op provider hands back its parent's context: an SDK
+    // span, even a sampled-out one, has an ID of its own.
+    provider::observed(inherited, epoch);
     if !span.is_recording() {
         // A sampled-out span has its own ID and must be made current, so
         // that its children know their trace was sampled out.
@@ -111,7 +128,19 @@ impl Starting {
     }
 
     /// Makes the span current for the rest of a synchronous body.
+    #[inline]
     pub fn enter(self) -> Entered {
+        if self.span.is_none() {
+            // Nothing to make current (and `Inside`, if any, drops here).
+            return Entered {
+                active: Active::idle(self.site),
+                guard: None,
+            };
+        }
+        self.enter_span()
+    }
+
+    fn enter_span(self) -> Entered {
         let (active, inside) = self.into_active();
         let guard = active.attach_inside();
         drop(inside);
@@ -119,6 +148,7 @@ impl Starting {
     }
 
     /// Turns the span into a value that a future carries from poll to poll.
+    #[inline]
     pub fn activate(self) -> Active {
         self.into_active().0
     }
@@ -146,6 +176,18 @@ pub struct Active {
 }
 
 impl Active {
+    /// No span: what a call without a provider carries.
+    #[inline]
+    fn idle(site: &'static CallSite) -> Self {
+        Active {
+            cx: None,
+            site,
+            recording: false,
+            panicking_at_start: false,
+            panic_recorded: AtomicBool::new(false),
+        }
+    }
+
     /// Whether the span records anything.
     #[inline]
     pub fn is_recording(&self) -> bool {
@@ -153,7 +195,9 @@ impl Active {
     }
 
     /// Makes the span current until the guard drops.
+    #[inline]
     pub fn attach(&self) -> Option<ContextGuard> {
+        self.cx.as_ref()?;
         reentry::within(|| self.attach_inside())
     }
 
@@ -211,7 +255,14 @@ impl Active {
     }
 
     /// Ends the span, once.
+    #[inline]
     fn finish(&mut self) {
+        if self.cx.is_some() {
+            self.finish_span();
+        }
+    }
+
+    fn finish_span(&mut self) {
         // Unwinding from a panic that began inside this call, not one that
         // was already under way when the call started (a traced `Drop`).
         if self.recording && std::thread::panicking() && !self.panicking_at_start {
@@ -225,6 +276,7 @@ impl Active {
 }
 
 impl Drop for Active {
+    #[inline]
     fn drop(&mut self) {
         self.finish();
     }
@@ -237,6 +289,7 @@ pub struct Entered {
 }
 
 impl Drop for Entered {
+    #[inline]
     fn drop(&mut self) {
         self.active.finish();
         if let Some(guard) = self.guard.take() {

@@ -191,17 +191,41 @@ impl Builder {
             };
         }
         let provider = provider.build();
-        crate::untraced(|| {
-            global::set_tracer_provider(provider.clone());
-            match self.propagator {
-                Some(chosen) => global::set_text_map_propagator(BoxedPropagator(chosen)),
-                None => global::set_text_map_propagator(propagator(env.propagators)),
-            }
+        set_tracer_provider(provider.clone());
+        crate::untraced(|| match self.propagator {
+            Some(chosen) => global::set_text_map_propagator(BoxedPropagator(chosen)),
+            None => global::set_text_map_propagator(propagator(env.propagators)),
         });
         Ok(Guard {
             provider: Some(provider),
         })
     }
+}
+
+/// Installs `provider` as the global tracer provider, as
+/// `opentelemetry::global::set_tracer_provider` does, and tells every traced
+/// function at once. For a provider you build yourself instead of calling
+/// [`init`]. (One installed straight through `opentelemetry::global` after
+/// traced calls have run is noticed too, by each thread within 1,024 calls.)
+///
+/// ```
+/// use otel_runtime::opentelemetry_sdk::trace::SdkTracerProvider;
+///
+/// let provider = SdkTracerProvider::builder().build();
+/// otel_runtime::set_tracer_provider(provider.clone());
+/// // … traced work …
+/// provider.shutdown().unwrap();
+/// ```
+pub fn set_tracer_provider<P, T, S>(provider: P)
+where
+    S: opentelemetry::trace::Span + Send + Sync + 'static,
+    T: opentelemetry::trace::Tracer<Span = S> + Send + Sync + 'static,
+    P: opentelemetry::trace::TracerProvider<Tracer = T> + Send + Sync + 'static,
+{
+    // Untraced: installing allocates under the global provider's write
+    // lock, which a traced allocator would wait on.
+    crate::untraced(|| global::set_tracer_provider(provider));
+    crate::__private::provider_changed();
 }
 
 /// Adds `exporter` behind a batch processor (configured by `OTEL_BSP_*`),
