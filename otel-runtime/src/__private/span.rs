@@ -47,25 +47,21 @@ pub fn function_name<F>(_marker: F) -> &'static str {
 #[inline]
 pub fn start(site: &'static CallSite) -> Starting {
     if provider::known_absent() {
-        return Starting {
-            span: None,
-            site,
-            recording: false,
-            _inside: None,
-        };
+        return Starting(None);
     }
     start_in_full(site)
 }
 
 fn start_in_full(site: &'static CallSite) -> Starting {
-    let inside = reentry::enter_to_start();
-    let span = inside.as_ref().and_then(|_| start_span(site));
-    Starting {
-        recording: span.as_ref().is_some_and(|span| span.is_recording()),
+    let Some(inside) = reentry::enter_to_start() else {
+        return Starting(None);
+    };
+    Starting(start_span(site).map(|span| StartingSpan {
+        recording: span.is_recording(),
         span,
         site,
         _inside: inside,
-    }
+    }))
 }
 
 /// The span, or `None` when it would change nothing: with no provider
@@ -100,15 +96,18 @@ fn start_span(site: &'static CallSite) -> Option<BoxedSpan> {
 
 /// A started span that is not yet current: the time to record arguments,
 /// while the span is still owned and setting an attribute takes no lock.
-///
+/// `None` when there is no span to make (no provider installed): then every
+/// step after this one is a test of `None`.
+pub struct Starting(Option<StartingSpan>);
+
 /// Until it is activated, the thread counts as inside the tracing
 /// machinery: recording an argument runs its `Debug` impl, which may call
 /// traced code (an allocator).
-pub struct Starting {
-    span: Option<BoxedSpan>,
+struct StartingSpan {
+    span: BoxedSpan,
     site: &'static CallSite,
     recording: bool,
-    _inside: Option<reentry::Inside>,
+    _inside: reentry::Inside,
 }
 
 impl Starting {
@@ -116,52 +115,50 @@ impl Starting {
     /// sampled out), the expansion evaluates no argument at all.
     #[inline]
     pub fn is_recording(&self) -> bool {
-        self.recording
+        matches!(&self.0, Some(starting) if starting.recording)
     }
 
     /// Sets one attribute; `None` (an `Option` that is `None`) sets nothing.
     #[inline]
     pub fn attr(&mut self, key: &'static str, value: Option<Value>) {
-        if let (Some(span), Some(value)) = (&mut self.span, value) {
-            span.set_attribute(KeyValue::new(key, value));
+        if let (Some(starting), Some(value)) = (&mut self.0, value) {
+            starting.span.set_attribute(KeyValue::new(key, value));
         }
     }
 
     /// Makes the span current for the rest of a synchronous body.
     #[inline]
     pub fn enter(self) -> Entered {
-        if self.span.is_none() {
-            // Nothing to make current (and `Inside`, if any, drops here).
-            return Entered {
-                active: Active::idle(self.site),
-                guard: None,
-            };
-        }
-        self.enter_span()
-    }
-
-    fn enter_span(self) -> Entered {
-        let (active, inside) = self.into_active();
-        let guard = active.attach_inside();
-        drop(inside);
-        Entered { active, guard }
+        Entered(self.0.map(StartingSpan::enter))
     }
 
     /// Turns the span into a value that a future carries from poll to poll.
     #[inline]
     pub fn activate(self) -> Active {
-        self.into_active().0
+        match self.0 {
+            Some(starting) => starting.into_active(),
+            None => Active::idle(),
+        }
+    }
+}
+
+impl StartingSpan {
+    fn enter(self) -> EnteredSpan {
+        let active = self.into_active();
+        let guard = active.attach_inside();
+        EnteredSpan { active, guard }
     }
 
-    fn into_active(self) -> (Active, Option<reentry::Inside>) {
-        let active = Active {
-            cx: self.span.map(Context::current_with_span),
+    /// Makes the context that carries the span; the thread leaves the
+    /// machinery as `self._inside` drops.
+    fn into_active(self) -> Active {
+        Active {
+            cx: Some(Context::current_with_span(self.span)),
             site: self.site,
             recording: self.recording,
             panicking_at_start: self.recording && std::thread::panicking(),
             panic_recorded: AtomicBool::new(false),
-        };
-        (active, self._inside)
+        }
     }
 }
 
@@ -175,13 +172,29 @@ pub struct Active {
     panic_recorded: AtomicBool,
 }
 
+/// The call site of no span; never read, as nothing is recorded without one.
+static NO_SITE: CallSite = CallSite {
+    name: "",
+    kind: SpanKind::Internal,
+    function: || "",
+    file: "",
+    line: 0,
+    scope_name: "",
+    scope_version: "",
+    errors: ErrorMode {
+        record: false,
+        exception_event: false,
+        debug_message: false,
+    },
+};
+
 impl Active {
     /// No span: what a call without a provider carries.
     #[inline]
-    fn idle(site: &'static CallSite) -> Self {
+    const fn idle() -> Active {
         Active {
             cx: None,
-            site,
+            site: &NO_SITE,
             recording: false,
             panicking_at_start: false,
             panic_recorded: AtomicBool::new(false),
@@ -282,14 +295,16 @@ impl Drop for Active {
     }
 }
 
-/// A span that is current until dropped, for synchronous bodies.
-pub struct Entered {
+/// A span that is current until dropped, for synchronous bodies; `None`
+/// when there is none.
+pub struct Entered(Option<EnteredSpan>);
+
+struct EnteredSpan {
     active: Active,
     guard: Option<ContextGuard>,
 }
 
-impl Drop for Entered {
-    #[inline]
+impl Drop for EnteredSpan {
     fn drop(&mut self) {
         self.active.finish();
         if let Some(guard) = self.guard.take() {
@@ -301,7 +316,12 @@ impl Drop for Entered {
 impl std::ops::Deref for Entered {
     type Target = Active;
 
+    #[inline]
     fn deref(&self) -> &Active {
-        &self.active
+        static IDLE: Active = Active::idle();
+        match &self.0 {
+            Some(entered) => &entered.active,
+            None => &IDLE,
+        }
     }
 }
