@@ -21,8 +21,8 @@ impl Expansion<'_> {
             callsite,
             ..
         } = self;
-        let callsite_value = self.callsite();
-        let attributes = self.attributes();
+        let (attributes, recorded) = self.attributes();
+        let callsite_value = self.callsite(attributes.len());
         let here = Ident::new("__otel_here", Span::mixed_site());
         // The items live in a block of their own: spliced beside the user's
         // statements, they could clash with an item of the same name.
@@ -35,19 +35,22 @@ impl Expansion<'_> {
                 #krate::__private::start(&#callsite)
             }
         };
+        let bindings = self.async_recorded_bindings(&recorded);
         if attributes.is_empty() {
             quote!(let #span = #start;)
         } else {
             quote! {
                 let mut #span = #start;
                 if #span.is_recording() {
+                    #bindings
                     #(#attributes)*
                 }
             }
         }
     }
 
-    pub fn callsite(&self) -> TokenStream {
+    /// The call site's constants; `recorded` attributes are set at the start.
+    pub fn callsite(&self, recorded: usize) -> TokenStream {
         let krate = &self.krate;
         let ident = &self.function.sig.ident;
         let name = match &self.options.name {
@@ -64,6 +67,9 @@ impl Expansion<'_> {
         let record = err != ErrOption::Off;
         let debug_message = err == ErrOption::Debug;
         let exception_event = self.options.exception.as_ref().is_none_or(|lit| lit.value);
+        let attributes = proc_macro2::Literal::usize_unsuffixed(
+            recorded + usize::from(self.options.ret.is_some()),
+        );
         quote! {
             #krate::__private::CallSite {
                 name: #name,
@@ -73,6 +79,7 @@ impl Expansion<'_> {
                 line: #line,
                 scope_name: #krate::__private::or_unknown(::core::option_env!("CARGO_PKG_NAME")),
                 scope_version: #krate::__private::or_unknown(::core::option_env!("CARGO_PKG_VERSION")),
+                attributes: #attributes,
                 errors: #krate::__private::ErrorMode {
                     record: #record,
                     exception_event: #exception_event,
@@ -82,8 +89,9 @@ impl Expansion<'_> {
         }
     }
 
-    /// `span.attr(key, value)` for each recorded argument and field.
-    pub fn attributes(&self) -> Vec<TokenStream> {
+    /// `span.attr(key, value)` for each recorded argument and field, and
+    /// the names of the arguments recorded.
+    pub fn attributes(&self) -> (Vec<TokenStream>, Vec<String>) {
         let Expansion {
             krate,
             span,
@@ -121,10 +129,7 @@ impl Expansion<'_> {
             };
             attributes.push(quote!(#span.attr(#key, #value);));
         }
-        if !attributes.is_empty() {
-            attributes.insert(0, self.async_recorded_bindings(&recorded));
-        }
-        attributes
+        (attributes, recorded)
     }
 
     /// An attribute value from a reference, in the given format.

@@ -8,6 +8,7 @@ mod panic;
 mod provider;
 mod reentry;
 mod span;
+mod tracers;
 mod value;
 
 pub use crate::AttributeValue;

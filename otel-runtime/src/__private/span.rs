@@ -3,12 +3,12 @@
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use opentelemetry::global::{self, BoxedSpan};
+use opentelemetry::global::BoxedSpan;
 use opentelemetry::trace::{Span as _, SpanKind, SpanRef, TraceContextExt as _, Tracer as _};
-use opentelemetry::{Context, ContextGuard, InstrumentationScope, KeyValue, Value};
+use opentelemetry::{Context, ContextGuard, KeyValue, Value};
 
 use super::outcome::ErrorMode;
-use super::{panic, provider, reentry};
+use super::{panic, provider, reentry, tracers};
 
 /// Everything about a `#[traced]` function that is known at compile time.
 /// The expansion declares one as a `static`, so a call passes one pointer.
@@ -27,6 +27,9 @@ pub struct CallSite {
     pub scope_name: &'static str,
     /// The annotated crate's version.
     pub scope_version: &'static str,
+    /// How many attributes the expansion records (arguments, fields,
+    /// `ret`), so that the span's list is allocated once.
+    pub attributes: usize,
     /// How an `Err` is recorded.
     pub errors: ErrorMode,
 }
@@ -36,8 +39,11 @@ pub struct CallSite {
 /// full path, including the type for methods, which `module_path!` lacks.
 pub fn function_name<F>(_marker: F) -> &'static str {
     let path = std::any::type_name::<F>();
-    path.rsplit_once("::")
-        .map_or(path, |(function, _marker)| function)
+    // A `char` pattern: a `&str` one sets up a substring searcher, some
+    // hundreds of instructions on every call.
+    path.rsplit_once(':').map_or(path, |(head, _marker)| {
+        head.strip_suffix(':').unwrap_or(head)
+    })
 }
 
 /// Starts the span of one call as a child of the current context.
@@ -68,13 +74,13 @@ fn start_in_full(site: &'static CallSite) -> Starting {
 /// installed, the span is a no-op that carries its parent's context, and
 /// making it current would only cost time.
 fn start_span(site: &'static CallSite) -> Option<BoxedSpan> {
-    let scope = InstrumentationScope::builder(site.scope_name)
-        .with_version(site.scope_version)
-        .build();
     let epoch = provider::epoch();
-    let tracer = global::tracer_with_scope(scope);
-    let builder = tracer.span_builder(site.name).with_kind(site.kind.clone());
-    let (mut span, inherited) = Context::map_current(|parent| {
+    let tracer = tracers::tracer(site);
+    let builder = tracer
+        .span_builder(site.name)
+        .with_kind(site.kind.clone())
+        .with_attributes(code_attributes(site));
+    let (span, inherited) = Context::map_current(|parent| {
         let span = tracer.build_with_context(builder, parent);
         let inherited = span.span_context() == parent.span().span_context();
         (span, inherited)
@@ -82,16 +88,32 @@ fn start_span(site: &'static CallSite) -> Option<BoxedSpan> {
     // Only the no-op provider hands back its parent's context: an SDK
     // span, even a sampled-out one, has an ID of its own.
     provider::observed(inherited, epoch);
+    if inherited {
+        // The next full start (a recheck) must ask the global provider
+        // again, not reuse the no-op tracer.
+        tracers::forget();
+    }
     if !span.is_recording() {
         // A sampled-out span has its own ID and must be made current, so
         // that its children know their trace was sampled out.
         return (!inherited).then_some(span);
     }
     panic::install_hook();
-    span.set_attribute(KeyValue::new("code.function.name", (site.function)()));
-    span.set_attribute(KeyValue::new("code.file.path", site.file));
-    span.set_attribute(KeyValue::new("code.line.number", i64::from(site.line)));
     Some(span)
+}
+
+/// The `code.*` attributes, in a list with room for the rest: the SDK
+/// keeps the builder's list as the span's, and growing it costs more than
+/// allocating it (sampled out, it is dropped unused).
+fn code_attributes(site: &CallSite) -> Vec<KeyValue> {
+    // One more for `error.type` or `return`.
+    let mut attributes = Vec::with_capacity(3 + site.attributes + 1);
+    attributes.extend([
+        KeyValue::new("code.function.name", (site.function)()),
+        KeyValue::new("code.file.path", site.file),
+        KeyValue::new("code.line.number", i64::from(site.line)),
+    ]);
+    attributes
 }
 
 /// A started span that is not yet current: the time to record arguments,
@@ -181,6 +203,7 @@ static NO_SITE: CallSite = CallSite {
     line: 0,
     scope_name: "",
     scope_version: "",
+    attributes: 0,
     errors: ErrorMode {
         record: false,
         exception_event: false,
