@@ -25,6 +25,8 @@ mod console;
 mod current;
 mod init;
 mod limits;
+pub mod propagation;
+mod spawn;
 pub mod testing;
 
 #[doc(hidden)]
@@ -32,6 +34,7 @@ pub mod __private;
 
 pub use attribute::AttributeValue;
 pub use current::{add_event, set_attribute, untraced};
+pub use spawn::{FutureExt, with_current_context};
 pub use init::{
     Builder, ExportStats, ExporterKind, Guard, InitError, builder, export_stats, init,
     set_tracer_provider,
