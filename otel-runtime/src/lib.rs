@@ -26,6 +26,7 @@ mod current;
 mod init;
 mod limits;
 pub mod propagation;
+mod relations;
 mod spawn;
 pub mod testing;
 
@@ -34,6 +35,7 @@ pub mod __private;
 
 pub use attribute::AttributeValue;
 pub use current::{add_event, set_attribute, untraced};
+pub use relations::{IntoLink, IntoParent};
 pub use spawn::{FutureExt, with_current_context};
 pub use init::{
     Builder, ExportStats, ExporterKind, Guard, InitError, builder, export_stats, init,

@@ -10,8 +10,8 @@
 //! `opentelemetry::global::set_text_map_propagator`), injecting writes
 //! nothing and extracting finds nothing.
 //!
-//! A server continues its caller's trace by running in the extracted
-//! context:
+//! A server continues its caller's trace by making the extracted context the
+//! parent of its span, with [`#[traced(parent = …)]`](crate::traced):
 //!
 //! ```
 //! use http::HeaderMap;
@@ -22,8 +22,8 @@
 //! # global::set_text_map_propagator(TraceContextPropagator::new());
 //! # otel_runtime::set_tracer_provider(SdkTracerProvider::builder().build());
 //!
-//! #[traced(kind = "server")]
-//! fn handle() -> HeaderMap {
+//! #[traced(kind = "server", parent = propagation::extract(headers))]
+//! fn handle(headers: &HeaderMap) -> HeaderMap {
 //!     // A call to another service: it continues this trace in turn.
 //!     let mut outgoing = HeaderMap::new();
 //!     propagation::inject(&mut outgoing);
@@ -35,13 +35,14 @@
 //!     "traceparent",
 //!     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse().unwrap(),
 //! );
-//! let outgoing = {
-//!     let _caller = propagation::extract(&incoming).attach();
-//!     handle()
-//! };
+//! let outgoing = handle(&incoming);
 //! let traceparent = outgoing["traceparent"].to_str().unwrap();
 //! assert!(traceparent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"));
 //! ```
+//!
+//! A message consumer, whose messages each carry their producer's context,
+//! links to them instead ([`#[traced(links = …)]`](crate::traced)): see
+//! [`IntoLink`](crate::IntoLink).
 
 use http::HeaderMap;
 use opentelemetry::propagation::{Extractor, Injector};

@@ -4,11 +4,14 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use opentelemetry::global::{self, BoxedSpan};
-use opentelemetry::trace::{Span as _, SpanKind, SpanRef, TraceContextExt as _, Tracer as _};
+use opentelemetry::trace::{
+    Link, Span as _, SpanKind, SpanRef, TraceContextExt as _, Tracer as _,
+};
 use opentelemetry::{Context, ContextGuard, InstrumentationScope, KeyValue, Value};
 
 use super::outcome::ErrorMode;
 use super::{panic, provider, reentry};
+use crate::{IntoLink, IntoParent};
 
 /// Everything about a `#[traced]` function that is known at compile time.
 /// The expansion declares one as a `static`, so a call passes one pointer.
@@ -47,42 +50,118 @@ pub fn function_name<F>(_marker: F) -> &'static str {
 #[inline]
 pub fn start(site: &'static CallSite) -> Starting {
     if provider::known_absent() {
-        return Starting {
-            span: None,
-            site,
-            recording: false,
-            _inside: None,
-        };
+        return Starting::idle(site);
     }
-    start_in_full(site)
+    start_related(site, Relations::new)
 }
 
-fn start_in_full(site: &'static CallSite) -> Starting {
-    let inside = reentry::enter_to_start();
-    let span = inside.as_ref().and_then(|_| start_span(site));
+/// Starts the span of one call with the parent and links that `relations`
+/// returns (the `parent` and `links` options). `relations` runs only when a
+/// span is started in full, so that with no provider the user's
+/// expressions cost nothing.
+#[inline]
+pub fn start_with(site: &'static CallSite, relations: impl FnOnce() -> Relations) -> Starting {
+    if provider::known_absent() {
+        return Starting::idle(site);
+    }
+    start_related(site, relations)
+}
+
+fn start_related(site: &'static CallSite, relations: impl FnOnce() -> Relations) -> Starting {
+    let Some(inside) = reentry::enter_to_start() else {
+        return Starting::idle(site);
+    };
+    // Evaluated inside the machinery: a traced call in the user's expression
+    // (or in a propagator it calls) runs untraced instead of recursing.
+    start_in_full(site, inside, relations())
+}
+
+/// The `parent` and `links` of one call, as its options' expressions give
+/// them. Built by the expansion:
+/// `Relations::new().parent(&(expr)).link(&(a)).link(&(b))`.
+pub struct Relations {
+    parent: Option<Context>,
+    links: Vec<Link>,
+}
+
+impl Relations {
+    /// No parent (the current context) and no link.
+    #[inline]
+    pub fn new() -> Self {
+        Relations {
+            parent: None,
+            links: Vec::new(),
+        }
+    }
+
+    /// The span's parent.
+    pub fn parent(mut self, parent: impl IntoParent) -> Self {
+        self.parent = parent.into_parent();
+        self
+    }
+
+    /// One link of the span.
+    pub fn link(mut self, link: impl IntoLink) -> Self {
+        self.links.extend(link.into_link());
+        self
+    }
+
+    /// A link of the span per item.
+    pub fn links<I>(mut self, links: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: IntoLink,
+    {
+        self.links
+            .extend(links.into_iter().filter_map(IntoLink::into_link));
+        self
+    }
+}
+
+impl Default for Relations {
+    fn default() -> Self {
+        Relations::new()
+    }
+}
+
+fn start_in_full(site: &'static CallSite, inside: reentry::Inside, relations: Relations) -> Starting {
+    let Relations { parent, links } = relations;
+    let span = start_span(site, parent.as_ref(), links);
     Starting {
         recording: span.as_ref().is_some_and(|span| span.is_recording()),
         span,
+        parent,
         site,
-        _inside: inside,
+        _inside: Some(inside),
     }
 }
 
 /// The span, or `None` when it would change nothing: with no provider
 /// installed, the span is a no-op that carries its parent's context, and
 /// making it current would only cost time.
-fn start_span(site: &'static CallSite) -> Option<BoxedSpan> {
+fn start_span(
+    site: &'static CallSite,
+    parent: Option<&Context>,
+    links: Vec<Link>,
+) -> Option<BoxedSpan> {
     let scope = InstrumentationScope::builder(site.scope_name)
         .with_version(site.scope_version)
         .build();
     let epoch = provider::epoch();
     let tracer = global::tracer_with_scope(scope);
-    let builder = tracer.span_builder(site.name).with_kind(site.kind.clone());
-    let (mut span, inherited) = Context::map_current(|parent| {
+    let mut builder = tracer.span_builder(site.name).with_kind(site.kind.clone());
+    if !links.is_empty() {
+        builder = builder.with_links(links);
+    }
+    let build = |parent: &Context| {
         let span = tracer.build_with_context(builder, parent);
         let inherited = span.span_context() == parent.span().span_context();
         (span, inherited)
-    });
+    };
+    let (mut span, inherited) = match parent {
+        Some(parent) => build(parent),
+        None => Context::map_current(build),
+    };
     // Only the no-op provider hands back its parent's context: an SDK
     // span, even a sampled-out one, has an ID of its own.
     provider::observed(inherited, epoch);
@@ -106,12 +185,26 @@ fn start_span(site: &'static CallSite) -> Option<BoxedSpan> {
 /// traced code (an allocator).
 pub struct Starting {
     span: Option<BoxedSpan>,
+    /// The context to run the body in, when `parent` gave one.
+    parent: Option<Context>,
     site: &'static CallSite,
     recording: bool,
     _inside: Option<reentry::Inside>,
 }
 
 impl Starting {
+    /// No span: no provider, or a call from inside the machinery.
+    #[inline]
+    fn idle(site: &'static CallSite) -> Self {
+        Starting {
+            span: None,
+            parent: None,
+            site,
+            recording: false,
+            _inside: None,
+        }
+    }
+
     /// Whether the span records anything. When it does not (no provider, or
     /// sampled out), the expansion evaluates no argument at all.
     #[inline]
@@ -154,8 +247,12 @@ impl Starting {
     }
 
     fn into_active(self) -> (Active, Option<reentry::Inside>) {
+        let parent = self.parent;
         let active = Active {
-            cx: self.span.map(Context::current_with_span),
+            cx: self.span.map(|span| match parent {
+                Some(parent) => parent.with_span(span),
+                None => Context::current_with_span(span),
+            }),
             site: self.site,
             recording: self.recording,
             panicking_at_start: self.recording && std::thread::panicking(),
