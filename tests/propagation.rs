@@ -127,15 +127,23 @@ fn a_valid_traceparent_is_continued() {
 }
 
 /// `opentelemetry_sdk`'s W3C propagator reads trace and span IDs shorter
-/// than 32 and 16 hex digits as zero-padded, where the W3C specification
-/// says to ignore such a header; the README says so. Should a later SDK
-/// refuse them, this test fails, and the README must change.
+/// than 32 and 16 hex digits as zero-padded, and takes a `traceparent` that
+/// ends in a `-`, where the W3C specification says to ignore such a header;
+/// the README says so. Should a later SDK refuse them, this test fails, and
+/// the README must change.
 #[test]
-fn short_ids_are_read_zero_padded_by_the_sdk() {
+fn short_ids_and_a_trailing_dash_are_taken_by_the_sdk() {
     default_propagators();
-    let mut headers = HeaderMap::new();
-    headers.insert("traceparent", "00-1-2-01".parse().unwrap());
-    let parent = propagation::extract(&headers).span().span_context().clone();
-    assert_eq!(parent.trace_id(), TraceId::from(1));
-    assert!(parent.is_valid());
+    for (traceparent, trace_id) in [
+        ("00-1-2-01", TraceId::from(1)),
+        (
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-",
+            TraceId::from(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736),
+        ),
+    ] {
+        let mut headers = HeaderMap::new();
+        headers.insert("traceparent", traceparent.parse().unwrap());
+        let parent = propagation::extract(&headers).span().span_context().clone();
+        assert_eq!(parent.trace_id(), trace_id, "{traceparent}");
+    }
 }
