@@ -37,7 +37,11 @@ fn assert_valid_or_empty(cx: &Context) {
         let parent = cx.span().span_context().clone();
         assert!(parent.is_valid() && parent.is_remote(), "{parent:?}");
     }
-    assert!(cx.baggage().len() <= 64, "{} baggage entries", cx.baggage().len());
+    assert!(
+        cx.baggage().len() <= 64,
+        "{} baggage entries",
+        cx.baggage().len()
+    );
 }
 
 /// A traced call under `cx` continues its trace, or begins a new one.
@@ -47,7 +51,11 @@ fn assert_served(cx: &Context) {
     if cx.has_active_span() {
         assert_eq!(inside.trace_id(), cx.span().span_context().trace_id());
     } else {
-        assert_ne!(inside.trace_id(), spans.trace_id(), "not the caller's trace");
+        assert_ne!(
+            inside.trace_id(),
+            spans.trace_id(),
+            "not the caller's trace"
+        );
     }
 }
 
@@ -96,13 +104,11 @@ fn malformed_traceparent() -> impl Strategy<Value = String> {
         ("ff|[g-zG-Z]{2}|[1-9a-f][0-9a-f]{2,6}|", id(32), id(16))
             .prop_map(|(v, t, s)| format!("{v}-{t}-{s}-01")),
         // A trace ID with a character that is not a hex digit.
-        (id(32), id(16), 0..32usize, not_hex).prop_map(|(t, s, at, c)| {
-            format!("00-{}-{s}-01", replace_at(&t, at, &c))
-        }),
+        (id(32), id(16), 0..32usize, not_hex)
+            .prop_map(|(t, s, at, c)| { format!("00-{}-{s}-01", replace_at(&t, at, &c)) }),
         // A span ID with one.
-        (id(32), id(16), 0..16usize, not_hex).prop_map(|(t, s, at, c)| {
-            format!("00-{t}-{}-01", replace_at(&s, at, &c))
-        }),
+        (id(32), id(16), 0..16usize, not_hex)
+            .prop_map(|(t, s, at, c)| { format!("00-{t}-{}-01", replace_at(&s, at, &c)) }),
         // Upper-case hex.
         (id(32), id(16))
             .prop_filter("a letter to raise", |(t, _)| t.bytes().any(|b| b > b'9'))
@@ -245,7 +251,11 @@ fn huge_values() {
     for (traceparent, tracestate, baggage) in [
         (huge_id.as_str(), "", ""),
         (valid, huge_state.as_str(), huge_baggage.as_str()),
-        (&*"-".repeat(1 << 20), &*",".repeat(1 << 20), &*";".repeat(1 << 20)),
+        (
+            &*"-".repeat(1 << 20),
+            &*",".repeat(1 << 20),
+            &*";".repeat(1 << 20),
+        ),
     ] {
         let headers = [
             ("traceparent", traceparent),

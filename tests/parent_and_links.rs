@@ -74,7 +74,10 @@ fn a_span_context_parent_replaces_the_current_span() {
 
 #[test]
 fn a_remote_parent_from_another_trace_is_continued() {
-    let parent = remote(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736, 0x00f0_67aa_0ba9_02b7);
+    let parent = remote(
+        0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736,
+        0x00f0_67aa_0ba9_02b7,
+    );
     let (inside, spans) = capture(|| child_of_span_context(parent.clone()));
     assert_eq!(inside.trace_id(), parent.trace_id());
     assert!(inside.is_valid() && inside.span_id() != parent.span_id());
@@ -196,7 +199,12 @@ fn links_to_a_context_and_a_span_context() {
     let other = remote(0xabc, 0xdef);
     let (_, spans) = capture(|| linked(&Context::current(), &other));
     let span = spans.named("linked");
-    let links: Vec<&SpanContext> = span.links.links.iter().map(|link| &link.span_context).collect();
+    let links: Vec<&SpanContext> = span
+        .links
+        .links
+        .iter()
+        .map(|link| &link.span_context)
+        .collect();
     assert_eq!(links.len(), 2);
     assert_eq!(links[0].trace_id(), spans.trace_id());
     assert_eq!(links[1], &other);

@@ -87,7 +87,10 @@ fn outside_any_span_nothing_is_injected() {
 fn extraction_ignores_the_current_context() {
     default_propagators();
     let (cx, _) = capture(|| propagation::extract(&HeaderMap::new()));
-    assert!(!cx.has_active_span(), "the capture's span is current, not carried");
+    assert!(
+        !cx.has_active_span(),
+        "the capture's span is current, not carried"
+    );
 }
 
 #[test]
@@ -96,11 +99,17 @@ fn a_malformed_traceparent_starts_a_new_trace() {
     let mut headers = HeaderMap::new();
     headers.insert(
         "traceparent",
-        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g".parse().unwrap(),
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g"
+            .parse()
+            .unwrap(),
     );
     let (inside, spans) = capture(|| serve(&headers));
     assert!(inside.is_valid());
-    assert_ne!(inside.trace_id(), spans.trace_id(), "not the caller's trace");
+    assert_ne!(
+        inside.trace_id(),
+        spans.trace_id(),
+        "not the caller's trace"
+    );
     assert_ne!(
         inside.trace_id().to_string(),
         "4bf92f3577b34da6a3ce929d0e0e4736",
@@ -115,7 +124,9 @@ fn a_valid_traceparent_is_continued() {
     let mut headers = HeaderMap::new();
     headers.insert(
         "traceparent",
-        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse().unwrap(),
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+            .parse()
+            .unwrap(),
     );
     headers.insert("tracestate", "vendor=opaque".parse().unwrap());
     let (inside, _) = capture(|| serve(&headers));

@@ -32,7 +32,10 @@ fn a_wrapped_closure_runs_in_the_spawning_span_on_its_thread() {
 #[test]
 fn a_bare_closure_loses_the_trace() {
     let (_, spans) = capture(spawn_bare);
-    assert!(spans.find("work").is_none(), "its span began a trace of its own");
+    assert!(
+        spans.find("work").is_none(),
+        "its span began a trace of its own"
+    );
 }
 
 #[test]

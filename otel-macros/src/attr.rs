@@ -146,11 +146,19 @@ impl Parse for Options {
                 "exception" => set(&mut options.exception, &key, value(input)?, &mut errors),
                 "expected_err" => set(&mut options.expected_err, &key, value(input)?, &mut errors),
                 "parent" => {
-                    let parent = required(input, &key, "`parent = cx`, with an `opentelemetry::Context` or a `SpanContext`")?;
+                    let parent = required(
+                        input,
+                        &key,
+                        "`parent = cx`, with an `opentelemetry::Context` or a `SpanContext`",
+                    )?;
                     set(&mut options.parent, &key, parent, &mut errors);
                 }
                 "links" => {
-                    let links = required(input, &key, "`links = [cx, …]`, with `opentelemetry::Context`s or `SpanContext`s")?;
+                    let links = required(
+                        input,
+                        &key,
+                        "`links = [cx, …]`, with `opentelemetry::Context`s or `SpanContext`s",
+                    )?;
                     set(&mut options.links, &key, Links::new(links), &mut errors);
                 }
                 // `#[instrument]`'s name for links; its values (`tracing` span

@@ -4,9 +4,7 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use opentelemetry::global::{self, BoxedSpan};
-use opentelemetry::trace::{
-    Link, Span as _, SpanKind, SpanRef, TraceContextExt as _, Tracer as _,
-};
+use opentelemetry::trace::{Link, Span as _, SpanKind, SpanRef, TraceContextExt as _, Tracer as _};
 use opentelemetry::{Context, ContextGuard, InstrumentationScope, KeyValue, Value};
 
 use super::outcome::ErrorMode;
@@ -124,7 +122,11 @@ impl Default for Relations {
     }
 }
 
-fn start_in_full(site: &'static CallSite, inside: reentry::Inside, relations: Relations) -> Starting {
+fn start_in_full(
+    site: &'static CallSite,
+    inside: reentry::Inside,
+    relations: Relations,
+) -> Starting {
     let Relations { parent, links } = relations;
     let span = start_span(site, parent.as_ref(), links);
     Starting {
