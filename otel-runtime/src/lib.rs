@@ -183,10 +183,11 @@ pub use init::{
 /// `parent = cx` makes the span a child of `cx` rather than of the current
 /// span, and runs the body in `cx` with the span added, so that the body
 /// sees `cx`'s baggage too (for a `SpanContext`, the current baggage stays).
-/// `Context::new()` makes the span the root of a new trace; `None` leaves the
-/// current span as the parent. A server continues its caller's trace with
-/// the context that [`propagation::extract`] reads from the request's
-/// headers; [`propagation::inject`] writes the current one into a request's.
+/// `Context::new()` makes the span the root of a new trace; an `Option` that
+/// is `None` leaves the current span as the parent. A server continues its
+/// caller's trace with the context that [`propagation::extract`] reads from
+/// the request's headers; [`propagation::inject`] writes the current one
+/// into a request's.
 ///
 /// `links = …` records that the span was caused by others without being
 /// their child: a consumer handling a batch links to each message's
@@ -248,7 +249,7 @@ pub use init::{
 /// | `ret`, `ret(Debug)`, `ret(Display)` | the same |
 /// | `err`, `err(Debug)`, `err(Display)` | the same (and the default); `err(off)` turns it off |
 /// | `level = …`, `target = …` | accepted, ignored: spans have no level |
-/// | `parent = span` | `parent = cx`, with an OpenTelemetry `Context` or `SpanContext`; `parent = None` keeps the current span (a root is `parent = Context::new()`) |
+/// | `parent = span` | `parent = cx`, with an OpenTelemetry `Context` or `SpanContext`; an `Option` that is `None` keeps the current span, and a root (tracing's `parent = None`) is `parent = Context::new()` |
 /// | `follows_from = ids` | `links = contexts` |
 /// | `Span::current().record("k", v)` | [`set_attribute("k", v)`](set_attribute) |
 /// | `tracing::info!("…")` inside | [`add_event("…", [])`](add_event) |
