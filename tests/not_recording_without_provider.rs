@@ -49,3 +49,33 @@ fn nothing_is_formatted_when_no_provider_is_installed() {
     }
     assert_eq!(DEBUG_CALLS.load(Ordering::SeqCst), 0);
 }
+
+static RELATIONS_EVALUATED: AtomicUsize = AtomicUsize::new(0);
+
+fn parent_of(cx: &otel_runtime::opentelemetry::Context) -> &otel_runtime::opentelemetry::Context {
+    RELATIONS_EVALUATED.fetch_add(1, Ordering::SeqCst);
+    cx
+}
+
+#[traced(parent = parent_of(cx), links = [parent_of(cx)])]
+fn related(cx: &otel_runtime::opentelemetry::Context) -> bool {
+    otel_runtime::opentelemetry::trace::TraceContextExt::has_active_span(
+        &otel_runtime::opentelemetry::Context::current(),
+    )
+}
+
+#[test]
+fn parent_and_links_are_not_evaluated_once_no_provider_is_known() {
+    let cx = otel_runtime::opentelemetry::Context::new();
+    // The first call starts in full and finds no provider; the second
+    // starts this thread's run of calls that trust it (a provider installed
+    // straight through `global` is looked for again every 1,024 calls).
+    related(&cx);
+    related(&cx);
+    let before = RELATIONS_EVALUATED.load(Ordering::SeqCst);
+    assert!(before <= 4);
+    for _ in 0..100 {
+        assert!(!related(&cx), "no span is made current");
+    }
+    assert_eq!(RELATIONS_EVALUATED.load(Ordering::SeqCst), before);
+}

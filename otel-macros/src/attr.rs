@@ -20,6 +20,10 @@ pub struct Options {
     pub err: Option<ErrOption>,
     pub exception: Option<LitBool>,
     pub expected_err: Option<Expr>,
+    /// `parent = expr`: the span's parent instead of the current context.
+    pub parent: Option<Expr>,
+    /// `links = …`: the spans the span links to.
+    pub links: Option<Links>,
     pub krate: Option<Path>,
 }
 
@@ -75,6 +79,24 @@ pub enum ErrOption {
     Off,
 }
 
+/// What `links = …` names.
+pub enum Links {
+    /// `links = [a, b]`: one link per element, each borrowed, each of its
+    /// own type.
+    List(syn::ExprArray),
+    /// `links = expr`: one link per item of an iterable, taken by value.
+    Iter(Expr),
+}
+
+impl Links {
+    fn new(expr: Expr) -> Self {
+        match expr {
+            Expr::Array(list) => Links::List(list),
+            expr => Links::Iter(expr),
+        }
+    }
+}
+
 /// One `key = value` of `fields(…)`.
 pub struct Field {
     /// The attribute key, dots included (`db.system`).
@@ -92,7 +114,7 @@ pub enum FieldValue {
 }
 
 const OPTIONS: &str = "`name`, `kind`, `skip`, `skip_all`, `fields`, `ret`, `err`, \
-                       `exception`, `expected_err`, `crate`, `level` or `target`";
+                       `exception`, `expected_err`, `parent`, `links`, `crate`, `level` or `target`";
 
 impl Parse for Options {
     fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -123,6 +145,31 @@ impl Parse for Options {
                 "err" => set(&mut options.err, &key, err(input)?, &mut errors),
                 "exception" => set(&mut options.exception, &key, value(input)?, &mut errors),
                 "expected_err" => set(&mut options.expected_err, &key, value(input)?, &mut errors),
+                "parent" => {
+                    let parent = required(
+                        input,
+                        &key,
+                        "`parent = cx`, with an `opentelemetry::Context` or a `SpanContext`",
+                    )?;
+                    set(&mut options.parent, &key, parent, &mut errors);
+                }
+                "links" => {
+                    let links = required(
+                        input,
+                        &key,
+                        "`links = [cx, …]`, with `opentelemetry::Context`s or `SpanContext`s",
+                    )?;
+                    set(&mut options.links, &key, Links::new(links), &mut errors);
+                }
+                // `#[instrument]`'s name for links; its values (`tracing` span
+                // IDs) would not do here either, so say what to write.
+                "follows_from" => {
+                    return Err(syn::Error::new_spanned(
+                        key,
+                        "`follows_from` is called `links` here: `links = [cx, …]`, with \
+                         `opentelemetry::Context`s or `SpanContext`s",
+                    ));
+                }
                 "crate" => {
                     let path: LitStr = value(input)?;
                     let parsed = path.parse().map_err(|_| {
@@ -186,6 +233,17 @@ fn set<T>(slot: &mut Option<T>, key: &Ident, value: T, errors: &mut Errors) {
 fn value<T: Parse>(input: ParseStream) -> syn::Result<T> {
     input.parse::<Token![=]>()?;
     input.parse()
+}
+
+/// `= expr` after an option that has no meaning without a value.
+fn required(input: ParseStream, key: &Ident, example: &str) -> syn::Result<Expr> {
+    if !input.peek(Token![=]) {
+        return Err(syn::Error::new_spanned(
+            key,
+            format!("`{key}` needs a value: {example}"),
+        ));
+    }
+    value(input)
 }
 
 fn kind(input: ParseStream) -> syn::Result<Kind> {

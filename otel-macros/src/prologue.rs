@@ -4,11 +4,12 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt as _;
+use syn::spanned::Spanned as _;
 use syn::{FnArg, Ident};
 
 use crate::args::{by_reference, moved_param_name};
 use crate::ast::Shape;
-use crate::attr::{ErrOption, FieldValue, Format, Kind};
+use crate::attr::{ErrOption, FieldValue, Format, Kind, Links};
 use crate::expand::Expansion;
 
 impl Expansion<'_> {
@@ -24,6 +25,7 @@ impl Expansion<'_> {
         let (attributes, recorded) = self.attributes();
         let callsite_value = self.callsite(attributes.len());
         let here = Ident::new("__otel_here", Span::mixed_site());
+        let start = self.start();
         // The items live in a block of their own: spliced beside the user's
         // statements, they could clash with an item of the same name.
         let start = quote! {
@@ -32,7 +34,7 @@ impl Expansion<'_> {
                     #krate::__private::function_name(#here)
                 }
                 static #callsite: #krate::__private::CallSite = #callsite_value;
-                #krate::__private::start(&#callsite)
+                #start
             }
         };
         let bindings = self.async_recorded_bindings(&recorded);
@@ -46,6 +48,44 @@ impl Expansion<'_> {
                     #(#attributes)*
                 }
             }
+        }
+    }
+
+    // Output: start(&CALLSITE)
+    //     or: start_with(&CALLSITE, || Relations::new().parent(&(<parent>)).link(&(<a>)).link(&(<b>)))
+    //     or: start_with(&CALLSITE, || Relations::new().links(<iterable>))
+    // In a closure, so that the expressions are evaluated only when a span
+    // is started in full: with no provider, they cost nothing. Borrowed, as
+    // `fields` values are, so that naming an argument does not move it.
+    fn start(&self) -> TokenStream {
+        let Expansion {
+            krate,
+            callsite,
+            options,
+            ..
+        } = self;
+        if options.parent.is_none() && options.links.is_none() {
+            return quote!(#krate::__private::start(&#callsite));
+        }
+        // Spanned at the user's expression, so that a type error points
+        // there rather than at the whole attribute.
+        let parent = options
+            .parent
+            .as_ref()
+            .map(|parent| quote_spanned!(parent.span()=> .parent(&(#parent))));
+        let links = match &options.links {
+            None => TokenStream::new(),
+            Some(Links::List(list)) => list
+                .elems
+                .iter()
+                .map(|link| quote_spanned!(link.span()=> .link(&(#link))))
+                .collect(),
+            Some(Links::Iter(iterable)) => quote_spanned!(iterable.span()=> .links(#iterable)),
+        };
+        quote! {
+            #krate::__private::start_with(&#callsite, || {
+                #krate::__private::Relations::new() #parent #links
+            })
         }
     }
 

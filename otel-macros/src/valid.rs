@@ -3,7 +3,7 @@
 use syn::Error;
 
 use crate::ast::Function;
-use crate::attr::{ErrOption, FieldValue, Options};
+use crate::attr::{ErrOption, FieldValue, Links, Options};
 
 pub fn check(options: &Options, function: &Function) -> syn::Result<()> {
     let mut errors: Vec<Error> = Vec::new();
@@ -61,6 +61,15 @@ pub fn check(options: &Options, function: &Function) -> syn::Result<()> {
             pred,
             "`expected_err` has no effect with `err(off)`, which records no error at all",
         ));
+    }
+
+    if let Some(Links::List(list)) = &options.links {
+        if list.elems.is_empty() {
+            errors.push(Error::new_spanned(
+                list,
+                "`links = []` links to nothing: remove it, or name the contexts to link to",
+            ));
+        }
     }
 
     match errors.into_iter().reduce(|mut all, next| {

@@ -25,6 +25,9 @@ mod console;
 mod current;
 mod init;
 mod limits;
+pub mod propagation;
+mod relations;
+mod spawn;
 pub mod testing;
 
 #[doc(hidden)]
@@ -64,7 +67,8 @@ pub use init::{
 /// - **Where spans go**: through the global tracer provider
 ///   (`opentelemetry::global`), whoever installed it. The instrumentation
 ///   scope is the annotated crate's name and version. With no provider
-///   installed, a call records nothing and evaluates none of its arguments.
+///   installed, a call records nothing and evaluates none of its arguments
+///   (nor its `parent` and `links` expressions).
 /// - **Name**: the function's name (`name = "…"` overrides it).
 /// - **Arguments**: one attribute per argument binding, keyed by its name
 ///   (each binding of a pattern such as `(a, b): (i32, i32)` on its own;
@@ -135,6 +139,9 @@ pub use init::{
 /// | `err(off)` | record no error at all |
 /// | `exception = false` | status and `error.type` only, no `exception` event |
 /// | `expected_err = pred` | an `Err` for which `pred(&error)` is true leaves the status Unset and records nothing (a cache miss, a 404) |
+/// | `parent = cx` | the span's parent, instead of the current span: a `Context`, a `SpanContext`, a reference to one, or an `Option` of one ([`IntoParent`]) |
+/// | `links = [a, b]` | links to these spans: each a `Context`, a `SpanContext` or a `Link`, a reference to one, or an `Option` of one ([`IntoLink`]) |
+/// | `links = iterable` | a link per item of an iterable of those (a `Vec`, a slice, an iterator) |
 /// | `crate = "path"` | the path of `otel_runtime`, for crates that re-export it |
 /// | `level = …`, `target = …` | accepted and ignored, so that `#[instrument]` code keeps compiling |
 ///
@@ -171,6 +178,66 @@ pub use init::{
 /// # assert_eq!(span.status, otel_runtime::opentelemetry::trace::Status::Unset);
 /// ```
 ///
+/// # Parents, links and propagation
+///
+/// `parent = cx` makes the span a child of `cx` rather than of the current
+/// span, and runs the body in `cx` with the span added, so that the body
+/// sees `cx`'s baggage too (for a `SpanContext`, the current baggage stays).
+/// `Context::new()` makes the span the root of a new trace; an `Option` that
+/// is `None` leaves the current span as the parent. A server continues its
+/// caller's trace with the context that [`propagation::extract`] reads from
+/// the request's headers; [`propagation::inject`] writes the current one
+/// into a request's.
+///
+/// `links = …` records that the span was caused by others without being
+/// their child: a consumer handling a batch links to each message's
+/// producer. In a list (`links = [a, b]`) each element may be of its own
+/// type; any other expression is iterated. An invalid span context (from
+/// headers without a valid `traceparent`) or a `None` adds no link.
+///
+/// ```
+/// # use otel_runtime::testing::capture;
+/// use otel_runtime::opentelemetry::Context;
+/// use otel_runtime::{propagation, traced};
+/// use std::collections::HashMap;
+///
+/// #[traced(kind = "server", parent = propagation::extract(headers))]
+/// fn handle(headers: &http::HeaderMap) {}
+///
+/// struct Message {
+///     headers: HashMap<String, String>,
+/// }
+///
+/// #[traced(kind = "consumer", links = batch.iter().map(|m| propagation::extract_from(&m.headers)))]
+/// fn consume(batch: &[Message]) {}
+///
+/// #[traced(parent = cx, links = [&previous_attempt])]
+/// async fn retry(cx: &Context, previous_attempt: Context) {}
+/// # capture(|| handle(&http::HeaderMap::new()));
+/// # capture(|| consume(&[]));
+/// # futures::executor::block_on(retry(&Context::new(), Context::new()));
+/// ```
+///
+/// Both are expressions in the function's scope, evaluated once per call
+/// when the call starts, before the sampler decides (it may look at both).
+/// They are **not evaluated at all when no provider is installed**, and then
+/// the body runs in the caller's context. `parent` and the elements of a
+/// `links = […]` list are borrowed, so naming an argument does not move it;
+/// an iterable is taken by value, as `for` takes it (`links = &contexts`
+/// keeps a `Vec` argument usable). A mistyped value is a compile error at the
+/// expression, naming the types accepted.
+///
+/// # Work on other threads and tasks
+///
+/// The current context belongs to a thread, and a future sees the one of
+/// whichever thread polls it. A traced function's span needs nothing more:
+/// it starts at the call and its future carries it. Untraced code handed to
+/// another thread or task does: wrap a closure in
+/// [`with_current_context`]`(f)` before `std::thread::spawn` (or a pool's
+/// `spawn`), and a future in `.with_current_context()` ([`FutureExt`])
+/// before `tokio::spawn(fut.with_current_context())`, so that the spans
+/// started there are children of the span that spawned them.
+///
 /// # Coming from `#[instrument]`
 ///
 /// | `tracing` | `#[traced]` |
@@ -182,7 +249,8 @@ pub use init::{
 /// | `ret`, `ret(Debug)`, `ret(Display)` | the same |
 /// | `err`, `err(Debug)`, `err(Display)` | the same (and the default); `err(off)` turns it off |
 /// | `level = …`, `target = …` | accepted, ignored: spans have no level |
-/// | `parent = …`, `follows_from = …` | not yet |
+/// | `parent = span` | `parent = cx`, with an OpenTelemetry `Context` or `SpanContext`; an `Option` that is `None` keeps the current span, and a root (tracing's `parent = None`) is `parent = Context::new()` |
+/// | `follows_from = ids` | `links = contexts` |
 /// | `Span::current().record("k", v)` | [`set_attribute("k", v)`](set_attribute) |
 /// | `tracing::info!("…")` inside | [`add_event("…", [])`](add_event) |
 ///
@@ -204,10 +272,16 @@ pub use init::{
 /// }
 /// ```
 ///
+/// With `parent` or `links`, `start(&CALLSITE)` becomes
+/// `start_with(&CALLSITE, || Relations::new().parent(&(cx)).link(&(a)))`:
+/// the closure runs only when a span starts in full.
+///
 /// An `async fn` becomes a `fn` returning `impl Future`, whose future is the
 /// body in an `async move` block wrapped in `Instrumented`, which makes the
 /// span current on every poll.
 pub use otel_macros::traced;
+pub use relations::{IntoLink, IntoParent};
+pub use spawn::{FutureExt, with_current_context};
 
 /// The OpenTelemetry API this crate is built with, so that your code and
 /// ours never disagree on its version.

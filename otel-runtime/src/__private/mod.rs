@@ -16,7 +16,7 @@ pub use crate::AttributeValue;
 pub use future::Instrumented;
 pub use opentelemetry::trace::SpanKind;
 pub use outcome::{ErrorMode, Probe, is_expected, probe_levels};
-pub use span::{Active, CallSite, Entered, Starting, function_name, start};
+pub use span::{Active, CallSite, Entered, Relations, Starting, function_name, start, start_with};
 pub use std::boxed::Box;
 
 pub(crate) use provider::changed as provider_changed;

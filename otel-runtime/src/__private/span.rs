@@ -4,11 +4,12 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use opentelemetry::global::BoxedSpan;
-use opentelemetry::trace::{Span as _, SpanKind, SpanRef, TraceContextExt as _, Tracer as _};
+use opentelemetry::trace::{Link, Span as _, SpanKind, SpanRef, TraceContextExt as _, Tracer as _};
 use opentelemetry::{Context, ContextGuard, KeyValue, Value};
 
 use super::outcome::ErrorMode;
 use super::{panic, provider, reentry, tracers};
+use crate::{IntoLink, IntoParent};
 
 /// Everything about a `#[traced]` function that is known at compile time.
 /// The expansion declares one as a `static`, so a call passes one pointer.
@@ -57,16 +58,89 @@ pub fn start(site: &'static CallSite) -> Starting {
     if provider::known_absent() {
         return Starting(None);
     }
-    start_in_full(site)
+    start_related(site, Relations::new)
 }
 
-fn start_in_full(site: &'static CallSite) -> Starting {
+/// Starts the span of one call with the parent and links that `relations`
+/// returns (the `parent` and `links` options). `relations` runs only when a
+/// span is started in full, so that with no provider the user's
+/// expressions cost nothing.
+#[inline]
+pub fn start_with(site: &'static CallSite, relations: impl FnOnce() -> Relations) -> Starting {
+    if provider::known_absent() {
+        return Starting(None);
+    }
+    start_related(site, relations)
+}
+
+fn start_related(site: &'static CallSite, relations: impl FnOnce() -> Relations) -> Starting {
     let Some(inside) = reentry::enter_to_start() else {
         return Starting(None);
     };
-    Starting(start_span(site).map(|span| StartingSpan {
+    // Evaluated inside the machinery: a traced call in the user's expression
+    // (or in a propagator it calls) runs untraced instead of recursing.
+    start_in_full(site, inside, relations())
+}
+
+/// The `parent` and `links` of one call, as its options' expressions give
+/// them. Built by the expansion:
+/// `Relations::new().parent(&(expr)).link(&(a)).link(&(b))`.
+pub struct Relations {
+    parent: Option<Context>,
+    links: Vec<Link>,
+}
+
+impl Relations {
+    /// No parent (the current context) and no link.
+    #[inline]
+    pub fn new() -> Self {
+        Relations {
+            parent: None,
+            links: Vec::new(),
+        }
+    }
+
+    /// The span's parent.
+    pub fn parent(mut self, parent: impl IntoParent) -> Self {
+        self.parent = parent.into_parent();
+        self
+    }
+
+    /// One link of the span.
+    pub fn link(mut self, link: impl IntoLink) -> Self {
+        self.links.extend(link.into_link());
+        self
+    }
+
+    /// A link of the span per item.
+    pub fn links<I>(mut self, links: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: IntoLink,
+    {
+        self.links
+            .extend(links.into_iter().filter_map(IntoLink::into_link));
+        self
+    }
+}
+
+impl Default for Relations {
+    fn default() -> Self {
+        Relations::new()
+    }
+}
+
+fn start_in_full(
+    site: &'static CallSite,
+    inside: reentry::Inside,
+    relations: Relations,
+) -> Starting {
+    let Relations { parent, links } = relations;
+    let span = start_span(site, parent.as_ref(), links);
+    Starting(span.map(|span| StartingSpan {
         recording: span.is_recording(),
         span,
+        parent,
         site,
         _inside: inside,
     }))
@@ -75,17 +149,28 @@ fn start_in_full(site: &'static CallSite) -> Starting {
 /// The span, or `None` when it would change nothing: with no provider
 /// installed, the span is a no-op that carries its parent's context, and
 /// making it current would only cost time.
-fn start_span(site: &'static CallSite) -> Option<BoxedSpan> {
+fn start_span(
+    site: &'static CallSite,
+    parent: Option<&Context>,
+    links: Vec<Link>,
+) -> Option<BoxedSpan> {
     let epoch = provider::epoch();
     let tracer = tracers::tracer(site);
     let mut builder = tracer.span_builder(site.name).with_kind(site.kind.clone());
     // Set directly: `with_attributes` would collect the list anew.
     builder.attributes = Some(code_attributes(site));
-    let (span, inherited) = Context::map_current(|parent| {
+    if !links.is_empty() {
+        builder = builder.with_links(links);
+    }
+    let build = |parent: &Context| {
         let span = tracer.build_with_context(builder, parent);
         let inherited = span.span_context() == parent.span().span_context();
         (span, inherited)
-    });
+    };
+    let (span, inherited) = match parent {
+        Some(parent) => build(parent),
+        None => Context::map_current(build),
+    };
     // Only the no-op provider hands back its parent's context: an SDK
     // span, even a sampled-out one, has an ID of its own.
     provider::observed(inherited, epoch);
@@ -128,6 +213,8 @@ pub struct Starting(Option<StartingSpan>);
 /// traced code (an allocator).
 struct StartingSpan {
     span: BoxedSpan,
+    /// The context to run the body in, when `parent` gave one.
+    parent: Option<Context>,
     site: &'static CallSite,
     recording: bool,
     _inside: reentry::Inside,
@@ -175,8 +262,12 @@ impl StartingSpan {
     /// Makes the context that carries the span; the thread leaves the
     /// machinery as `self._inside` drops.
     fn into_active(self) -> Active {
+        let cx = match self.parent {
+            Some(parent) => parent.with_span(self.span),
+            None => Context::current_with_span(self.span),
+        };
         Active {
-            cx: Some(Context::current_with_span(self.span)),
+            cx: Some(cx),
             site: self.site,
             recording: self.recording,
             panicking_at_start: self.recording && std::thread::panicking(),

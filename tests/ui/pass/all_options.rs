@@ -154,6 +154,11 @@ async fn async_through_reexport(x: u32) -> u32 {
     x
 }
 
+#[traced(kind = "server", parent = cx, links = [cx])]
+fn with_parent_and_links(cx: &otel_runtime::opentelemetry::Context) {
+    let _ = cx;
+}
+
 #[traced(level = "debug", target = "app::store")]
 fn tracing_compatible(x: u32) -> u32 {
     x
@@ -199,6 +204,7 @@ fn main() {
         let _ = expected_by_unannotated_closure(key);
         let _ = through_reexport(key);
     }
+    with_parent_and_links(&otel_runtime::opentelemetry::Context::new());
     let _ = tracing_compatible(1);
     futures::executor::block_on(async {
         let _ = expected_async(0).await;

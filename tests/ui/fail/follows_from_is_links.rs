@@ -1,0 +1,9 @@
+use otel_runtime::opentelemetry::Context;
+use otel_runtime::traced;
+
+#[traced(follows_from = [cause])]
+fn effect(cause: &Context) {
+    let _ = cause;
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use otel_runtime::traced;
+
+#[traced(links = [])]
+fn unlinked() {}
+
+fn main() {}
