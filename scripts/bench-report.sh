@@ -14,9 +14,12 @@ target=$(cargo metadata --format-version 1 --no-deps --locked |
 mkdir -p "$target"
 log="$target/bench-report.log"
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 start=$(date +%s)
 cargo bench --locked -- "$@" 2>&1 | tee "$log"
 end=$(date +%s)
+load_after=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 
 python3 scripts/bench_table.py BENCHMARKS.md --target "$target" --since "$start" \
-    --seconds $((end - start)) --args "$*" --log "$log"
+    --seconds $((end - start)) --args "$*" --log "$log" \
+    --load "$load_before" "$load_after"

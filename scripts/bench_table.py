@@ -206,6 +206,11 @@ def render(args):
         if probe:
             out += ["", f"Before measuring, the recording binary printed: “{probe[-1]}”."]
     out += ["", "### Machine", ""] + machine()
+    if args.load:
+        out.append(
+            f"- load average (1, 5, 15 min) before the run: {args.load[0]}; after: {args.load[1]} "
+            "(the suite itself keeps one to two cores busy; more means other work shared the machine)"
+        )
     out += ["", "### Crate versions (Cargo.lock)", "", "| crate | version |", "|---|---|"]
     for name in CRATES:
         out.append(f"| {name} | {', '.join(versions.get(name, ['absent']))} |")
@@ -229,6 +234,8 @@ def main():
     parser.add_argument("--seconds", type=int, help="how long cargo bench took")
     parser.add_argument("--args", default="", help="the criterion arguments of the run")
     parser.add_argument("--log", help="the run's output, for the batch processor's line")
+    parser.add_argument("--load", nargs=2, metavar=("BEFORE", "AFTER"),
+                        help="/proc/loadavg's first three fields before and after the run")
     parser.add_argument("--lock", default="Cargo.lock")
     render(parser.parse_args())
 
