@@ -63,6 +63,33 @@ fn outgoing_headers() -> Vec<String> {
     names
 }
 
+/// The span ID current inside a traced call.
+#[traced]
+fn current_span_id() -> String {
+    use otel_runtime::opentelemetry::Context;
+    use otel_runtime::opentelemetry::trace::TraceContextExt as _;
+    Context::current()
+        .span()
+        .span_context()
+        .span_id()
+        .to_string()
+}
+
+/// A context whose remote parent did not sample its trace.
+fn unsampled_parent() -> otel_runtime::opentelemetry::Context {
+    use otel_runtime::opentelemetry::Context;
+    use otel_runtime::opentelemetry::trace::{
+        SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState,
+    };
+    Context::new().with_remote_span_context(SpanContext::new(
+        TraceId::from(7),
+        SpanId::from(9),
+        TraceFlags::default(),
+        true,
+        TraceState::default(),
+    ))
+}
+
 /// The child: what `OTEL_RUNTIME_CHILD` names.
 #[test]
 fn child() {
@@ -111,6 +138,17 @@ fn child() {
             }
             let guard = builder.init().unwrap();
             println!("headers: {:?}", outgoing_headers());
+            drop(guard);
+        }
+        "unsampled-parent" | "unsampled-parent-always-on" => {
+            use otel_runtime::opentelemetry_sdk::trace::Sampler;
+            let mut builder = otel_runtime::builder().exporter(otel_runtime::ExporterKind::Console);
+            if role == "unsampled-parent-always-on" {
+                builder = builder.sampler(Sampler::AlwaysOn);
+            }
+            let guard = builder.init().unwrap();
+            let _parent = unsampled_parent().attach();
+            println!("current span: {}", current_span_id());
             drop(guard);
         }
         other => panic!("unknown child role {other}"),
@@ -221,4 +259,23 @@ fn a_propagator_set_in_code_replaces_the_environments() {
         stdout.contains("headers: [\"baggage\", \"traceparent\", \"tracestate\"]"),
         "{stdout}"
     );
+}
+
+#[test]
+fn under_an_unsampled_parent_a_parent_based_sampler_makes_no_span_at_all() {
+    // The default sampler follows the parent: the call runs in the parent's
+    // context, as the SDK's span would have been dropped anyway.
+    let stdout = run_child("unsampled-parent", &[]).stdout;
+    assert!(
+        stdout.contains("current span: 0000000000000009"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("trace 0000"), "{stdout}");
+    // A sampler that ignores the parent still gets its span, recorded.
+    let stdout = run_child("unsampled-parent-always-on", &[]).stdout;
+    assert!(
+        !stdout.contains("current span: 0000000000000009"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  1 span\n"), "{stdout}");
 }

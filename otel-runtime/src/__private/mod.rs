@@ -19,7 +19,7 @@ pub use outcome::{ErrorMode, Probe, is_expected, probe_levels};
 pub use span::{Active, CallSite, Entered, Relations, Starting, function_name, start, start_with};
 pub use std::boxed::Box;
 
-pub(crate) use provider::changed as provider_changed;
+pub(crate) use provider::{changed as provider_changed, parent_decides_from_now};
 
 /// Runs `f` with tracing off on this thread: a traced function it calls
 /// makes no span. For the runtime's own set-up code.

@@ -70,6 +70,31 @@ pub(crate) fn changed() {
     EPOCH.fetch_add(1, Ordering::Release);
 }
 
+/// The epoch in which `init` installed a provider whose sampler follows
+/// the parent's decision (the specification's default); `0` otherwise.
+static PARENT_DECIDES_IN: AtomicU64 = AtomicU64::new(0);
+
+/// `init` installed a provider (and bumped the epoch) whose sampler is
+/// `ParentBased`.
+pub(crate) fn parent_decides_from_now() {
+    PARENT_DECIDES_IN.store(EPOCH.load(Ordering::Acquire), Ordering::Release);
+}
+
+/// Whether a span started here would be dropped because its parent, the
+/// current span, was: then it need not be made at all. Its children see the
+/// same unsampled parent and are dropped as well, and nothing of the trace
+/// is recorded here, so no span of it refers to the IDs it would have had.
+#[inline]
+pub(crate) fn under_unsampled_parent() -> bool {
+    PARENT_DECIDES_IN.load(Ordering::Relaxed) == EPOCH.load(Ordering::Acquire)
+        && opentelemetry::Context::map_current(|cx| {
+            use opentelemetry::trace::TraceContextExt as _;
+            let parent = cx.span();
+            let parent = parent.span_context();
+            parent.is_valid() && !parent.is_sampled()
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

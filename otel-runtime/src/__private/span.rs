@@ -55,7 +55,7 @@ pub fn function_name<F>(_marker: F) -> &'static str {
 /// span at all.
 #[inline]
 pub fn start(site: &'static CallSite) -> Starting {
-    if provider::known_absent() {
+    if provider::known_absent() || provider::under_unsampled_parent() {
         return Starting(None);
     }
     start_related(site, Relations::new)
@@ -157,17 +157,26 @@ fn start_span(
     let epoch = provider::epoch();
     let tracer = tracers::tracer(site);
     let mut builder = tracer.span_builder(site.name).with_kind(site.kind.clone());
-    // Set directly: `with_attributes` would collect the list anew.
-    builder.attributes = Some(code_attributes(site));
     if !links.is_empty() {
         builder = builder.with_links(links);
     }
     let build = |parent: &Context| {
+        let parent_span = parent.span();
+        let parent_context = parent_span.span_context();
+        // The attributes go in the builder, in one list of the right size
+        // (the SDK keeps it as the span's), unless the parent did not
+        // sample its trace: then the span is all but sure to be dropped,
+        // and they wait for the sampler's decision.
+        let presized = parent_context.is_sampled() || !parent_context.is_valid();
+        if presized {
+            // Set directly: `with_attributes` would collect the list anew.
+            builder.attributes = Some(code_attributes(site));
+        }
         let span = tracer.build_with_context(builder, parent);
-        let inherited = span.span_context() == parent.span().span_context();
-        (span, inherited)
+        let inherited = span.span_context() == parent_context;
+        (span, inherited, presized)
     };
-    let (span, inherited) = match parent {
+    let (mut span, inherited, presized) = match parent {
         Some(parent) => build(parent),
         None => Context::map_current(build),
     };
@@ -185,21 +194,29 @@ fn start_span(
         return (!inherited).then_some(span);
     }
     panic::install_hook();
+    if !presized {
+        for attribute in code(site) {
+            span.set_attribute(attribute);
+        }
+    }
     Some(span)
 }
 
-/// The `code.*` attributes, in a list with room for the rest: the SDK
-/// keeps the builder's list as the span's, and growing it costs more than
-/// allocating it (sampled out, it is dropped unused).
+/// The `code.*` attributes, in a list with room for the rest, as growing
+/// a list costs more than allocating it at its size.
 fn code_attributes(site: &CallSite) -> Vec<KeyValue> {
     // One more for `error.type` or `return`.
     let mut attributes = Vec::with_capacity(3 + site.attributes + 1);
-    attributes.extend([
+    attributes.extend(code(site));
+    attributes
+}
+
+fn code(site: &CallSite) -> [KeyValue; 3] {
+    [
         KeyValue::new("code.function.name", (site.function)()),
         KeyValue::new("code.file.path", site.file),
         KeyValue::new("code.line.number", i64::from(site.line)),
-    ]);
-    attributes
+    ]
 }
 
 /// A started span that is not yet current: the time to record arguments,

@@ -164,8 +164,12 @@ impl Builder {
             }]
         });
         crate::limits::set_value_length(env.value_length_limit);
+        let sampler = self.sampler.unwrap_or(env.sampler);
+        // Its decision for a child of an unsampled span is always to drop
+        // (`Sampler::ParentBased` has no other), which traced calls use.
+        let parent_based = matches!(sampler, Sampler::ParentBased(_));
         let mut provider = SdkTracerProvider::builder()
-            .with_sampler(self.sampler.unwrap_or(env.sampler))
+            .with_sampler(sampler)
             .with_span_limits(env.span_limits)
             .with_resource(resource(
                 self.service_name.or(env.service_name),
@@ -192,6 +196,9 @@ impl Builder {
         }
         let provider = provider.build();
         set_tracer_provider(provider.clone());
+        if parent_based {
+            crate::__private::parent_decides_from_now();
+        }
         crate::untraced(|| match self.propagator {
             Some(chosen) => global::set_text_map_propagator(BoxedPropagator(chosen)),
             None => global::set_text_map_propagator(propagator(env.propagators)),

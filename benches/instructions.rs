@@ -1,0 +1,104 @@
+//! Instructions per call, for `scripts/instructions.sh` to count under
+//! callgrind: stable where the time per call is not (a shared, 2-core
+//! machine). `instructions MODE N` makes N calls of `work` in one setting;
+//! the script runs it for N and 2N and divides the difference, so start-up
+//! costs cancel out. Finished spans go to a processor that drops them at
+//! once, on the calling thread: a batch processor's thread would make the
+//! count depend on how the threads were scheduled.
+
+mod common;
+
+use std::hint::black_box;
+
+use std::time::Duration;
+
+use common::{A, S, instrument, plain, raw_sdk, traced};
+use otel_runtime::opentelemetry::Context;
+use otel_runtime::opentelemetry::trace::TracerProvider as _;
+use otel_runtime::opentelemetry_sdk::error::OTelSdkResult;
+use otel_runtime::opentelemetry_sdk::trace::{
+    Sampler, SdkTracerProvider, Span, SpanData, SpanProcessor,
+};
+
+/// Drops each finished span.
+#[derive(Debug)]
+struct Drop;
+
+impl SpanProcessor for Drop {
+    fn on_start(&self, _: &mut Span, _: &Context) {}
+    fn on_end(&self, span: SpanData) {
+        std::hint::black_box(span);
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+    fn shutdown_with_timeout(&self, _: Duration) -> OTelSdkResult {
+        Ok(())
+    }
+}
+
+fn provider(sampler: Sampler) -> SdkTracerProvider {
+    SdkTracerProvider::builder()
+        .with_sampler(sampler)
+        .with_span_processor(Drop)
+        .build()
+}
+
+/// The calls themselves: the script counts inside this function only
+/// (`--toggle-collect`), as the program's start varies by more than a call.
+#[inline(never)]
+fn measured(calls: u64, work: &dyn Fn(u64, &str) -> u64) {
+    for _ in 0..calls {
+        black_box(work(black_box(A), black_box(S)));
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mode = args.next().expect("a mode");
+    let calls: u64 = args.next().and_then(|n| n.parse().ok()).expect("a count");
+    let repeat = |work: &dyn Fn(u64, &str) -> u64| measured(calls, work);
+    let recording = || provider(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)));
+    match mode.as_str() {
+        "plain" => repeat(&plain::work),
+        "traced_disabled" => repeat(&traced::work),
+        "instrument_disabled" => repeat(&instrument::work),
+        "traced_sampled_out" => {
+            otel_runtime::set_tracer_provider(provider(Sampler::AlwaysOff));
+            repeat(&traced::work);
+        }
+        "raw_sdk_sampled_out" => {
+            let tracer = provider(Sampler::AlwaysOff).tracer("raw-sdk");
+            repeat(&|a, s| raw_sdk::work(&tracer, a, s));
+        }
+        "traced_recording" => {
+            otel_runtime::set_tracer_provider(recording());
+            repeat(&traced::work);
+        }
+        "raw_sdk_recording" => {
+            let tracer = recording().tracer("raw-sdk");
+            repeat(&|a, s| raw_sdk::work(&tracer, a, s));
+        }
+        "raw_sdk_same_span" => {
+            let tracer = recording().tracer("raw-sdk");
+            repeat(&|a, s| raw_sdk::work_same_span(&tracer, a, s));
+        }
+        // Under a caller that did not sample the trace, set up by `init`
+        // (whose default sampler follows the parent) and by hand.
+        "traced_unsampled_parent" => {
+            let _guard = otel_runtime::builder().no_exporter().init().unwrap();
+            let _parent = common::unsampled_remote_parent().attach();
+            repeat(&traced::work);
+        }
+        "raw_sdk_unsampled_parent" => {
+            let tracer = recording().tracer("raw-sdk");
+            let _parent = common::unsampled_remote_parent().attach();
+            repeat(&|a, s| raw_sdk::work(&tracer, a, s));
+        }
+        "tracing_otel_recording" => {
+            common::install_tracing_opentelemetry(&recording());
+            repeat(&instrument::work);
+        }
+        other => panic!("unknown mode {other}"),
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Instructions per call of `work` on the calling thread, counted by
+# callgrind: the figure that stays put on a noisy machine.
+#
+#   scripts/instructions.sh [N]
+#
+# Each setting runs N and 2N calls; the difference over N is one call.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+calls=${1:-20000}
+command -v valgrind >/dev/null || { echo "instructions: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+binary=$(cargo bench -p otel-bench --bench instructions --no-run --message-format=json 2>/dev/null |
+    python3 -c 'import json,sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "instructions" and m.get("executable"):
+        print(m["executable"])')
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Instructions of the main thread (callgrind's first per-thread file).
+count() {
+    valgrind --tool=callgrind --separate-threads=yes --toggle-collect='*instructions::measured*' \
+        --callgrind-out-file="$work/cg" \
+        "$binary" "$1" "$2" >/dev/null 2>&1
+    sed -n 's/^summary: *//p; s/^totals: *//p' "$work"/cg-01 | head -1
+    rm -f "$work"/cg*
+}
+
+echo "| setting | instructions per call |"
+echo "|---|---:|"
+for mode in plain traced_disabled instrument_disabled traced_sampled_out raw_sdk_sampled_out \
+    traced_unsampled_parent raw_sdk_unsampled_parent \
+    traced_recording raw_sdk_recording raw_sdk_same_span tracing_otel_recording; do
+    one=$(count "$mode" "$calls")
+    two=$(count "$mode" $((2 * calls)))
+    echo "| \`$mode\` | $(((two - one) / calls)) |"
+done
