@@ -23,6 +23,8 @@
 mod attribute;
 mod console;
 mod current;
+#[cfg(any(feature = "tower", feature = "reqwest"))]
+pub mod http;
 mod init;
 mod limits;
 pub mod testing;
