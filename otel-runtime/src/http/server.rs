@@ -419,7 +419,8 @@ fn request_attributes<B>(
     let uri = request.uri();
     // HTTP/2 requests carry their scheme; over HTTP/1 a server behind TLS
     // termination cannot tell, and plain HTTP is the likely case.
-    let scheme = uri.scheme_str().unwrap_or("http").to_owned();
+    let scheme = uri.scheme_str().unwrap_or("http");
+    attributes.push(KeyValue::new("url.scheme", scheme.to_owned()));
     attributes.push(KeyValue::new("url.path", uri.path().to_owned()));
     if let Some(query) = uri.query() {
         attributes.push(KeyValue::new(
@@ -430,13 +431,12 @@ fn request_attributes<B>(
     if let Some(route) = route {
         attributes.push(KeyValue::new("http.route", route.to_owned()));
     }
-    if let Some((address, port)) = server_address(request, &scheme) {
+    if let Some((address, port)) = server_address(request, scheme) {
         attributes.push(KeyValue::new("server.address", address));
         if let Some(port) = port {
             attributes.push(KeyValue::new("server.port", i64::from(port)));
         }
     }
-    attributes.push(KeyValue::new("url.scheme", scheme));
     let peer = (config.peer)(request.extensions());
     if let Some(client) =
         forwarded_for(request.headers()).or(peer.map(|peer| peer.ip().to_string()))
