@@ -7,15 +7,15 @@
 //! The test installs the receiver's Python environment itself (once, under
 //! the target directory) and starts the receiver on free loopback ports.
 
+#[path = "support/python.rs"]
+mod python;
 mod support;
 
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use otel_runtime::traced;
+use python::Receiver;
 use serde_json::Value;
 use support::{child_role, run_child};
 
@@ -99,121 +99,6 @@ fn child() {
             drop(guard);
         }
         other => panic!("unknown child role {other}"),
-    }
-}
-
-/// The receiver's Python, installed once per target directory.
-fn python() -> &'static Path {
-    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("otlp-receiver-venv");
-        let python = venv.join("bin/python");
-        let requirements = receiver_dir().join("requirements.txt");
-        let stamp = venv.join("installed-requirements.txt");
-        let wanted = std::fs::read_to_string(&requirements).unwrap();
-        if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
-            run(Command::new("python3")
-                .args(["-m", "venv", "--clear"])
-                .arg(&venv));
-            run(Command::new(&python)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "-r",
-                ])
-                .arg(&requirements));
-            std::fs::write(&stamp, wanted).unwrap();
-        }
-        python
-    })
-}
-
-fn receiver_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/otlp_receiver")
-}
-
-fn run(command: &mut Command) {
-    let status = command
-        .status()
-        .unwrap_or_else(|error| panic!("cannot run {command:?}: {error}"));
-    assert!(status.success(), "{command:?} failed: {status}");
-}
-
-/// A running receiver; stopped when dropped.
-struct Receiver {
-    process: Child,
-    grpc: u16,
-    http: u16,
-    out: PathBuf,
-}
-
-impl Receiver {
-    fn start(name: &str) -> Self {
-        Self::start_with(name, None)
-    }
-
-    /// With `tls`, the receiver speaks TLS only, requires a client
-    /// certificate, and writes `ca.pem`, `client.pem` and `client-key.pem`
-    /// into that directory.
-    fn start_with(name: &str, tls: Option<&Path>) -> Self {
-        // One file per receiver: tests run in parallel, several per protocol.
-        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let nth = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("otlp-{name}-{}-{nth}.jsonl", std::process::id()));
-        let _ = std::fs::remove_file(&out);
-        let mut command = Command::new(python());
-        command
-            .arg(receiver_dir().join("receiver.py"))
-            .arg("--out")
-            .arg(&out);
-        if let Some(directory) = tls {
-            command.arg("--tls").arg(directory);
-        }
-        let mut process = command.stdout(Stdio::piped()).spawn().unwrap();
-        let mut ready = String::new();
-        BufReader::new(process.stdout.take().unwrap())
-            .read_line(&mut ready)
-            .unwrap();
-        let port = |key: &str| -> u16 {
-            ready
-                .split_whitespace()
-                .find_map(|part| part.strip_prefix(key))
-                .and_then(|port| port.parse().ok())
-                .unwrap_or_else(|| panic!("the receiver did not say it was ready: {ready:?}"))
-        };
-        Receiver {
-            grpc: port("grpc="),
-            http: port("http="),
-            process,
-            out,
-        }
-    }
-
-    /// The spans received, waiting a little for `expected` of them.
-    fn spans(&self, expected: usize) -> Vec<Value> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let spans: Vec<Value> = std::fs::read_to_string(&self.out)
-                .unwrap_or_default()
-                .lines()
-                .map(|line| serde_json::from_str(line).unwrap())
-                .collect();
-            if spans.len() >= expected || Instant::now() > deadline {
-                return spans;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
     }
 }
 

@@ -17,12 +17,19 @@
 //!
 //! Spans go to the global tracer provider (`opentelemetry::global`),
 //! whichever installed it. See the [`traced`] docs for every option.
+//!
+//! HTTP, behind cargo features: `tower` (and `axum`) give
+//! `otel_runtime::http::server::TraceLayer`, a server span per request;
+//! `reqwest` gives `otel_runtime::http::client::TraceMiddleware`, a client
+//! span per request with the trace context sent along.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod attribute;
 mod console;
 mod current;
+#[cfg(any(feature = "tower", feature = "reqwest"))]
+pub mod http;
 mod init;
 mod limits;
 pub mod propagation;

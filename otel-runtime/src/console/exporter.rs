@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::io::{IsTerminal as _, Write};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use opentelemetry::trace::TraceId;
@@ -13,6 +13,7 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
 use super::render::{Style, render_trace};
+use super::roots::OpenRoots;
 
 /// Traces remembered as printed, so that their late spans (a task that
 /// outlived the request) are printed as they come, not held until exit.
@@ -28,6 +29,9 @@ pub(crate) struct ConsoleExporter {
     out: Mutex<Box<dyn Write + Send>>,
     style: Style,
     state: Mutex<State>,
+    /// The local roots still open, when a tracker counts them: a trace is
+    /// then printed at the last of its local roots, not the first.
+    roots: Option<Arc<OpenRoots>>,
 }
 
 #[derive(Default)]
@@ -57,7 +61,25 @@ impl ConsoleExporter {
             out: Mutex::new(out),
             style,
             state: Mutex::new(State::default()),
+            roots: None,
         }
+    }
+
+    /// Holds a trace back while `roots` says other local roots of it are
+    /// open (see `roots`).
+    pub(crate) fn waiting_for(mut self, roots: Arc<OpenRoots>) -> Self {
+        self.roots = Some(roots);
+        self
+    }
+
+    /// Whether `span` ends this process's part of its trace: a local root,
+    /// and not one that ended while others were still open.
+    fn ends_local_part(&self, span: &SpanData) -> bool {
+        is_local_root(span)
+            && !self
+                .roots
+                .as_ref()
+                .is_some_and(|roots| roots.take_not_last(span.span_context.span_id()))
     }
 
     fn print(&self, spans: &[SpanData]) {
@@ -75,7 +97,7 @@ impl ConsoleExporter {
         let mut ready_traces = Vec::new();
         for span in batch {
             let trace_id = span.span_context.trace_id();
-            if is_local_root(&span) || state.printed.contains(&trace_id) {
+            if self.ends_local_part(&span) || state.printed.contains(&trace_id) {
                 ready_traces.push(trace_id);
             }
             state.pending.entry(trace_id).or_default().push(span);
@@ -116,7 +138,7 @@ impl State {
 }
 
 /// A span that started this process's part of its trace.
-fn is_local_root(span: &SpanData) -> bool {
+pub(super) fn is_local_root(span: &SpanData) -> bool {
     span.parent_span_id == opentelemetry::trace::SpanId::INVALID || span.parent_span_is_remote
 }
 
@@ -221,6 +243,50 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("late"), "{text}");
+    }
+
+    /// The distributed example in one process: a client root calls a server
+    /// of the same process (a second local root, with a remote parent),
+    /// which ends first.
+    #[test]
+    fn a_trace_that_comes_back_through_a_server_here_is_printed_once_whole() {
+        use opentelemetry::Context;
+        use opentelemetry::trace::{
+            Span as _, TraceContextExt as _, Tracer as _, TracerProvider as _,
+        };
+
+        let roots = Arc::new(OpenRoots::default());
+        let out = Shared::default();
+        let style = Style {
+            color: false,
+            width: 100,
+        };
+        let exporter =
+            ConsoleExporter::new(Box::new(out.clone()), style).waiting_for(roots.clone());
+        let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+            .with_span_processor(super::super::roots::TrackRoots::new(
+                roots,
+                opentelemetry_sdk::trace::SimpleSpanProcessor::new(exporter),
+            ))
+            .build();
+        let tracer = provider.tracer("test");
+        let root =
+            Context::new().with_span(tracer.start_with_context("place_order", &Context::new()));
+        let client = root.with_span(tracer.start_with_context("POST", &root));
+        let remote = Context::new().with_remote_span_context(client.span().span_context().clone());
+        let server = remote.with_span(tracer.start_with_context("POST /order", &remote));
+        tracer.start_with_context("validate_order", &server).end();
+        server.span().end();
+        assert_eq!(printed(&out), "", "printed at the server's end");
+        client.span().end();
+        root.span().end();
+        let text = printed(&out);
+        assert_eq!(text.matches("trace ").count(), 1, "{text}");
+        assert!(text.contains("4 spans"), "{text}");
+        assert!(
+            text.contains("└─ validate_order") || text.contains("├─ validate_order"),
+            "{text}"
+        );
     }
 
     #[test]

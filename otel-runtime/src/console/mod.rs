@@ -2,5 +2,7 @@
 
 mod exporter;
 pub(crate) mod render;
+mod roots;
 
 pub(crate) use exporter::ConsoleExporter;
+pub(crate) use roots::{OpenRoots, TrackRoots};

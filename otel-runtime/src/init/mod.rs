@@ -23,7 +23,7 @@ pub use env::ExporterKind;
 use loss::{Counted, CountedIn};
 pub use loss::{ExportStats, export_stats};
 
-use crate::console::ConsoleExporter;
+use crate::console::{ConsoleExporter, OpenRoots, TrackRoots};
 use crate::limits::Truncating;
 
 /// How long dropping the [`Guard`] waits for the last spans to be exported.
@@ -178,7 +178,7 @@ impl Builder {
             ));
         for kind in exporters {
             provider = match kind {
-                ExporterKind::Console => with_exporter(provider, ConsoleExporter::stdout()),
+                ExporterKind::Console => with_console(provider),
                 ExporterKind::Otlp => {
                     match otlp::build(env.otlp_protocol, &tls, env.otlp_timeout) {
                         Ok(exporter) => with_exporter(provider, exporter),
@@ -188,7 +188,7 @@ impl Builder {
                                 "otel_runtime: cannot set up the OTLP exporter: {error}; \
                              printing traces on standard output instead"
                             );
-                            with_exporter(provider, ConsoleExporter::stdout())
+                            with_console(provider)
                         }
                     }
                 }
@@ -241,10 +241,24 @@ fn with_exporter(
     provider: opentelemetry_sdk::trace::TracerProviderBuilder,
     exporter: impl opentelemetry_sdk::trace::SpanExporter + 'static,
 ) -> opentelemetry_sdk::trace::TracerProviderBuilder {
-    let batch =
-        opentelemetry_sdk::trace::BatchSpanProcessor::builder(Counted(Truncating(exporter)))
-            .build();
-    provider.with_span_processor(CountedIn(batch))
+    provider.with_span_processor(CountedIn(batch(exporter)))
+}
+
+/// The console exporter, which prints a trace when the last of its local
+/// roots ends: a trace that comes back into this process through one of its
+/// HTTP servers is printed whole, once.
+fn with_console(
+    provider: opentelemetry_sdk::trace::TracerProviderBuilder,
+) -> opentelemetry_sdk::trace::TracerProviderBuilder {
+    let roots = std::sync::Arc::new(OpenRoots::default());
+    let exporter = ConsoleExporter::stdout().waiting_for(roots.clone());
+    provider.with_span_processor(CountedIn(TrackRoots::new(roots, batch(exporter))))
+}
+
+fn batch(
+    exporter: impl opentelemetry_sdk::trace::SpanExporter + 'static,
+) -> opentelemetry_sdk::trace::BatchSpanProcessor {
+    opentelemetry_sdk::trace::BatchSpanProcessor::builder(Counted(Truncating(exporter))).build()
 }
 
 /// `service.name` first from code, then `OTEL_SERVICE_NAME`, then

@@ -1,0 +1,384 @@
+//! End to end against real peers: one order crosses Python and Rust and
+//! back, and all three services export over OTLP to one real receiver,
+//! which must hold a single connected trace.
+//!
+//! ```text
+//! client.py   (requests + opentelemetry-instrumentation-requests; baggage tenant=acme)
+//!   └─ POST ──────────► order service (Rust: examples/order_service.rs, TraceLayer, #[traced])
+//!                         └─ notify_warehouse ─ POST ──► warehouse.py (Flask + opentelemetry-instrumentation-flask)
+//! ```
+//!
+//! Python → Rust: the Rust server span continues the trace of Python's
+//! `requests`. Rust → Python: the Flask server span's parent is the Rust
+//! client span, and the baggage set in Python arrives through Rust. The
+//! Rust service exports over gRPC, the Python ones over HTTP/protobuf.
+//!
+//! The test makes the Python environments itself (once, under the target
+//! directory: `tests/otlp_receiver/requirements.txt` and
+//! `tests/http_peers/requirements.txt`), starts every process on free
+//! loopback ports, and stops them: each peer stops when its standard input
+//! closes, so none outlives the test.
+
+#[allow(dead_code)] // its `main`, and the warehouse that Flask replaces here
+#[path = "../examples/order_service.rs"]
+mod order_service;
+#[path = "support/python.rs"]
+mod python;
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use python::{Receiver, tests_dir, venv};
+use serde_json::Value;
+
+/// What the Rust child process is told to be (as in `tests/support`).
+const ROLE: &str = "OTEL_RUNTIME_CHILD";
+
+/// The Rust service, in a child process of this test binary: the examples'
+/// order service, set up by `init` from the `OTEL_*` variables, until its
+/// standard input closes.
+#[test]
+fn child() {
+    let Ok(role) = std::env::var(ROLE) else {
+        return;
+    };
+    assert_eq!(role, "order-service");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let guard = otel_runtime::init().unwrap();
+        let warehouse = std::env::var("WAREHOUSE_URL").unwrap();
+        let app = order_service::order_service(warehouse);
+        let address = order_service::start(app, "127.0.0.1:0").await.unwrap();
+        println!("ready port={}", address.port());
+        tokio::task::spawn_blocking(|| std::io::read_to_string(std::io::stdin()))
+            .await
+            .unwrap()
+            .unwrap();
+        // Exports every span before the process exits.
+        drop(guard);
+    });
+}
+
+/// A peer process: says `ready port=N` on its standard output, stops when
+/// its standard input closes; killed if still running when dropped.
+struct Peer {
+    name: &'static str,
+    process: Child,
+    stdin: Option<ChildStdin>,
+    port: u16,
+    output: Arc<Mutex<String>>,
+}
+
+impl Peer {
+    fn start(name: &'static str, command: &mut Command, env: &[(&str, &str)]) -> Peer {
+        for (variable, _) in std::env::vars() {
+            if variable.starts_with("OTEL_") {
+                command.env_remove(variable);
+            }
+        }
+        let mut process = command
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start {name}: {error}"));
+        let output = Arc::new(Mutex::new(String::new()));
+        collect(process.stderr.take().unwrap(), output.clone());
+        let port = ready_port(process.stdout.take().unwrap(), output.clone());
+        let Some(port) = port.recv_timeout(Duration::from_secs(60)).ok().flatten() else {
+            let _ = process.kill();
+            let _ = process.wait();
+            let output = output.lock().unwrap().clone();
+            panic!("{name} did not start:\n{output}");
+        };
+        Peer {
+            name,
+            stdin: process.stdin.take(),
+            process,
+            port,
+            output,
+        }
+    }
+
+    /// Closes its standard input and waits for it to exit, cleanly.
+    fn stop(mut self) -> String {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = self.process.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "{} did not stop", self.name);
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let output = self.output.lock().unwrap().clone();
+        assert!(status.success(), "{} failed: {status}\n{output}", self.name);
+        output
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        if let Ok(None) = self.process.try_wait() {
+            let _ = self.process.kill();
+            let _ = self.process.wait();
+        }
+    }
+}
+
+/// Reads `stdout` to its end on a thread, keeping it in `output`, and
+/// sends the port of its `ready port=N` line (or `None` if it ends first).
+fn ready_port(
+    stdout: impl std::io::Read + Send + 'static,
+    output: Arc<Mutex<String>>,
+) -> std::sync::mpsc::Receiver<Option<u16>> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sender = Some(sender);
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            // Anywhere in the line: a Rust child prints it after libtest's
+            // `test child ... `.
+            let port = line
+                .split("ready port=")
+                .nth(1)
+                .and_then(|port| port.trim().parse().ok());
+            output.lock().unwrap().push_str(&(line + "\n"));
+            // The first such line only.
+            if let Some(sender) = port.and_then(|_| sender.take()) {
+                let _ = sender.send(port);
+            }
+        }
+        if let Some(sender) = sender {
+            let _ = sender.send(None);
+        }
+    });
+    receiver
+}
+
+/// Appends what `from` prints to `into`, on a thread, so that the pipe
+/// never fills up.
+fn collect(mut from: impl std::io::Read + Send + 'static, into: Arc<Mutex<String>>) {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = from.read_to_string(&mut text);
+        into.lock().unwrap().push_str(&text);
+    });
+}
+
+/// The peers' Python, and the receiver's (made on the side, at the same
+/// time: two environments, as the receiver pins `opentelemetry-proto`
+/// 1.45.2 and the 1.45.1 exporter wants its own).
+fn pythons() -> PathBuf {
+    let receiver = std::thread::spawn(|| {
+        venv(
+            "otlp-receiver-venv",
+            &[tests_dir("otlp_receiver").join("requirements.txt")],
+        )
+    });
+    let peers = venv(
+        "http-peers-venv",
+        &[tests_dir("http_peers").join("requirements.txt")],
+    );
+    receiver.join().unwrap();
+    peers
+}
+
+fn python_peer(python: &Path, script: &str, service: &'static str, receiver: &Receiver) -> Peer {
+    let endpoint = format!("http://127.0.0.1:{}", receiver.http);
+    Peer::start(
+        service,
+        Command::new(python).arg(tests_dir("http_peers").join(script)),
+        &[
+            ("OTEL_SERVICE_NAME", service),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            // The stable HTTP attribute names, as the Rust side records.
+            ("OTEL_SEMCONV_STABILITY_OPT_IN", "http"),
+            ("PYTHONUNBUFFERED", "1"),
+        ],
+    )
+}
+
+/// Everything received, by span ID.
+struct Trace {
+    spans: Vec<Value>,
+}
+
+impl Trace {
+    fn one(&self, service: &str, name: &str) -> &Value {
+        let found: Vec<_> = self
+            .spans
+            .iter()
+            .filter(|span| span["resource"]["service.name"] == service && span["name"] == name)
+            .collect();
+        assert_eq!(found.len(), 1, "{service} {name} in {:#?}", self.spans);
+        found[0]
+    }
+
+    fn is_child_of(&self, child: &Value, parent: &Value) -> bool {
+        child["parent_span_id"] == parent["span_id"]
+    }
+}
+
+#[test]
+fn one_trace_across_python_and_rust_through_a_real_receiver() {
+    let started = Instant::now();
+    let python = pythons();
+    let set_up = started.elapsed();
+
+    let receiver = Receiver::start("http-peers");
+    let warehouse = python_peer(&python, "warehouse.py", "warehouse", &receiver);
+    let grpc = format!("http://127.0.0.1:{}", receiver.grpc);
+    let warehouse_url = format!("http://127.0.0.1:{}", warehouse.port);
+    let orders = Peer::start(
+        "order-service",
+        Command::new(std::env::current_exe().unwrap()).args([
+            "child",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ]),
+        &[
+            (ROLE, "order-service"),
+            ("OTEL_TRACES_EXPORTER", "otlp"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &grpc),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+            ("OTEL_SERVICE_NAME", "order-service"),
+            ("WAREHOUSE_URL", &warehouse_url),
+            ("NO_COLOR", "1"),
+        ],
+    );
+    let orders_port = i64::from(orders.port);
+    let order_url = format!("http://127.0.0.1:{orders_port}/order");
+
+    let client = Command::new(&python)
+        .arg(tests_dir("http_peers").join("client.py"))
+        .arg(&order_url)
+        .env("OTEL_SERVICE_NAME", "shop-frontend")
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://127.0.0.1:{}", receiver.http),
+        )
+        .env("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&client.stdout);
+    assert!(
+        client.status.success(),
+        "client.py failed: {said}\n{}",
+        String::from_utf8_lossy(&client.stderr)
+    );
+    assert!(said.starts_with("201 "), "{said}");
+    assert!(said.contains("\"order_id\":1042"), "{said}");
+
+    let rust_output = orders.stop();
+    assert!(!rust_output.contains("otel_runtime:"), "{rust_output}");
+    warehouse.stop();
+    // 2 from Python's client, 5 from Rust, 2 from Flask.
+    let spans = receiver.spans(9);
+    drop(receiver);
+    eprintln!(
+        "http_peers: environments ready in {set_up:?}, whole test {:?}",
+        started.elapsed()
+    );
+    check(Trace { spans }, orders_port, warehouse_url);
+}
+
+fn check(trace: Trace, orders_port: i64, warehouse_url: String) {
+    let spans = &trace.spans;
+    assert_eq!(spans.len(), 9, "{spans:#?}");
+
+    // A single connected trace: one trace ID, one root, every parent here.
+    let trace_ids: HashSet<_> = spans.iter().map(|span| span["trace_id"].clone()).collect();
+    assert_eq!(trace_ids.len(), 1, "{spans:#?}");
+    let ids: HashMap<_, _> = spans
+        .iter()
+        .map(|span| (span["span_id"].as_str().unwrap(), span))
+        .collect();
+    let roots: Vec<_> = spans
+        .iter()
+        .filter(|span| span["parent_span_id"] == "")
+        .collect();
+    assert_eq!(roots.len(), 1, "{spans:#?}");
+    for span in spans {
+        let parent = span["parent_span_id"].as_str().unwrap();
+        assert!(
+            parent.is_empty() || ids.contains_key(parent),
+            "orphan: {span:#}"
+        );
+    }
+
+    // Python's client: the root, and the requests span.
+    let checkout = trace.one("shop-frontend", "checkout");
+    assert_eq!(roots[0], checkout);
+    let requests = trace.one("shop-frontend", "POST");
+    assert_eq!(requests["kind"], "SPAN_KIND_CLIENT");
+    assert!(trace.is_child_of(requests, checkout));
+
+    // Python → Rust: the Rust server span continues the requests span.
+    let server = trace.one("order-service", "POST /order");
+    assert_eq!(server["kind"], "SPAN_KIND_SERVER");
+    assert_eq!(server["scope"]["name"], "otel-runtime");
+    assert!(trace.is_child_of(server, requests), "{server:#}");
+    let attributes = &server["attributes"];
+    assert_eq!(attributes["http.request.method"], "POST");
+    assert_eq!(attributes["url.path"], "/order");
+    assert_eq!(attributes["url.scheme"], "http");
+    assert_eq!(attributes["http.route"], "/order");
+    assert_eq!(attributes["http.response.status_code"], 201);
+    assert_eq!(attributes["server.address"], "127.0.0.1");
+    assert_eq!(attributes["server.port"], orders_port);
+    assert_eq!(attributes["client.address"], "127.0.0.1");
+    assert_eq!(attributes["network.protocol.version"], "1.1");
+    assert!(
+        attributes["user_agent.original"]
+            .as_str()
+            .is_some_and(|agent| agent.starts_with("python-requests/")),
+        "{attributes:#}"
+    );
+    assert_eq!(server["status"]["code"], "STATUS_CODE_UNSET");
+
+    // The handler's #[traced] steps are the server span's children.
+    for step in ["validate_order", "save_to_database", "notify_warehouse"] {
+        let span = trace.one("order-service", step);
+        assert!(trace.is_child_of(span, server), "{step}: {span:#}");
+    }
+    let notify = trace.one("order-service", "notify_warehouse");
+    assert_eq!(notify["attributes"]["response_status"], 202);
+
+    // Rust → Python: the client span inside notify_warehouse, and Flask's
+    // server span under it.
+    let call = trace.one("order-service", "POST");
+    assert_eq!(call["kind"], "SPAN_KIND_CLIENT");
+    assert!(trace.is_child_of(call, notify));
+    assert_eq!(call["attributes"]["http.request.method"], "POST");
+    assert_eq!(
+        call["attributes"]["url.full"],
+        format!("{warehouse_url}/orders")
+    );
+    assert_eq!(call["attributes"]["server.address"], "127.0.0.1");
+    assert_eq!(call["attributes"]["http.response.status_code"], 202);
+    let flask = trace.one("warehouse", "POST /orders");
+    assert_eq!(flask["kind"], "SPAN_KIND_SERVER");
+    assert!(trace.is_child_of(flask, call), "{flask:#}");
+    assert!(trace.is_child_of(trace.one("warehouse", "reserve_stock"), flask));
+
+    // The baggage set in Python arrived in Flask, through Rust.
+    let baggage: Value =
+        serde_json::from_str(flask["attributes"]["test.baggage"].as_str().unwrap()).unwrap();
+    assert_eq!(baggage["tenant"], "acme", "{flask:#}");
+
+    // Both ways of exporting reached the one receiver.
+    for span in spans {
+        let expected = if span["resource"]["service.name"] == "order-service" {
+            "grpc"
+        } else {
+            "http/protobuf"
+        };
+        assert_eq!(span["transport"], expected, "{span:#}");
+    }
+}

@@ -1,0 +1,147 @@
+//! Python for the end-to-end tests: virtual environments, made once per
+//! target directory, and the OTLP receiver of `tests/otlp_receiver/`.
+//! (`#[path]`-included by the tests that use it, so that the other users of
+//! `support` do not compile it unused.)
+
+use std::collections::HashMap;
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The Python of the virtual environment `name` (under the target
+/// directory) with `requirements` installed, in one `pip install` so that
+/// they resolve together, and checked with `pip check`. Made again only
+/// when the requirements change.
+pub fn venv(name: &str, requirements: &[PathBuf]) -> PathBuf {
+    // One at a time: parallel tests ask for the same environments.
+    static MADE: Mutex<Option<HashMap<String, PathBuf>>> = Mutex::new(None);
+    let mut made = MADE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let made = made.get_or_insert_with(HashMap::new);
+    if let Some(python) = made.get(name) {
+        return python.clone();
+    }
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let python = venv.join("bin/python");
+    let stamp = venv.join("installed-requirements.txt");
+    let wanted: String = requirements
+        .iter()
+        .map(|file| std::fs::read_to_string(file).unwrap())
+        .collect();
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+        run(Command::new("python3")
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv));
+        let mut install = Command::new(&python);
+        install.args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ]);
+        for file in requirements {
+            install.arg("-r").arg(file);
+        }
+        run(&mut install);
+        run(Command::new(&python).args(["-m", "pip", "check", "--disable-pip-version-check"]));
+        std::fs::write(&stamp, wanted).unwrap();
+    }
+    made.insert(name.to_owned(), python.clone());
+    python
+}
+
+fn run(command: &mut Command) {
+    let status = command
+        .status()
+        .unwrap_or_else(|error| panic!("cannot run {command:?}: {error}"));
+    assert!(status.success(), "{command:?} failed: {status}");
+}
+
+/// `tests/<name>` in this repository.
+pub fn tests_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(name)
+}
+
+/// A running OTLP receiver (`tests/otlp_receiver/receiver.py`), writing
+/// one JSON line per span received; stopped when dropped.
+pub struct Receiver {
+    process: Child,
+    pub grpc: u16,
+    pub http: u16,
+    out: PathBuf,
+}
+
+impl Receiver {
+    pub fn start(name: &str) -> Self {
+        Self::start_with(name, None)
+    }
+
+    /// With `tls`, the receiver speaks TLS only, requires a client
+    /// certificate, and writes `ca.pem`, `client.pem` and `client-key.pem`
+    /// into that directory.
+    pub fn start_with(name: &str, tls: Option<&Path>) -> Self {
+        let receiver = tests_dir("otlp_receiver");
+        let python = venv("otlp-receiver-venv", &[receiver.join("requirements.txt")]);
+        // One file per receiver: tests run in parallel, several per protocol.
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let nth = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("otlp-{name}-{}-{nth}.jsonl", std::process::id()));
+        let _ = std::fs::remove_file(&out);
+        let mut command = Command::new(python);
+        command
+            .arg(receiver.join("receiver.py"))
+            .arg("--out")
+            .arg(&out);
+        if let Some(directory) = tls {
+            command.arg("--tls").arg(directory);
+        }
+        let mut process = command.stdout(Stdio::piped()).spawn().unwrap();
+        let mut ready = String::new();
+        BufReader::new(process.stdout.take().unwrap())
+            .read_line(&mut ready)
+            .unwrap();
+        let port = |key: &str| -> u16 {
+            ready
+                .split_whitespace()
+                .find_map(|part| part.strip_prefix(key))
+                .and_then(|port| port.parse().ok())
+                .unwrap_or_else(|| panic!("the receiver did not say it was ready: {ready:?}"))
+        };
+        Receiver {
+            grpc: port("grpc="),
+            http: port("http="),
+            process,
+            out,
+        }
+    }
+
+    /// The spans received, waiting a little for `expected` of them.
+    pub fn spans(&self, expected: usize) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let spans: Vec<Value> = std::fs::read_to_string(&self.out)
+                .unwrap_or_default()
+                .lines()
+                .map(|line| serde_json::from_str(line).unwrap())
+                .collect();
+            if spans.len() >= expected || Instant::now() > deadline {
+                return spans;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
