@@ -48,7 +48,7 @@ use std::sync::Arc;
 
 use http::Extensions;
 use opentelemetry::trace::{FutureExt as _, SpanKind, Status, TraceContextExt as _, Tracer as _};
-use opentelemetry::{Context, KeyValue, global};
+use opentelemetry::{Context, KeyValue};
 use opentelemetry_http::HeaderInjector;
 use reqwest_middleware::{Middleware, Next};
 
@@ -142,9 +142,7 @@ impl Middleware for TraceMiddleware {
         next: Next<'_>,
     ) -> reqwest_middleware::Result<reqwest::Response> {
         let cx = start(&self.config, &request);
-        global::get_text_map_propagator(|propagator| {
-            propagator.inject_context(&cx, &mut HeaderInjector(request.headers_mut()));
-        });
+        crate::propagation::inject_context(&cx, &mut HeaderInjector(request.headers_mut()));
         // Current while the rest of the chain runs: a middleware after
         // this one (a retry) makes its spans children of this one.
         let result = next.run(request, extensions).with_context(cx.clone()).await;
