@@ -67,9 +67,6 @@ pub fn warehouse_service() -> Router {
 /// A reqwest client whose requests are client spans, carrying the trace
 /// context to the service they call.
 pub fn traced_client() -> ClientWithMiddleware {
-    // This workspace builds reqwest without a crypto provider of its own
-    // (`rustls-no-provider`); with reqwest's default features, leave it out.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     ClientBuilder::new(reqwest::Client::new())
         .with(TraceMiddleware::new())
         .build()

@@ -81,8 +81,6 @@ fn server() -> SocketAddr {
 
 fn client(middleware: TraceMiddleware) -> ClientWithMiddleware {
     propagators();
-    // This workspace builds reqwest without a default crypto provider.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     ClientBuilder::new(reqwest::Client::new())
         .with(middleware)
         .build()

@@ -1,6 +1,7 @@
 //! OTLP over TLS with the certificates the `OTEL_EXPORTER_OTLP_*CERTIFICATE`
 //! and `…CLIENT_KEY` variables name, which `opentelemetry-otlp` does not
-//! read itself: handed to tonic for gRPC, and to a rustls client for HTTP.
+//! read itself: handed to tonic for gRPC, and to hyper's rustls connector
+//! for HTTP.
 //!
 //! With none set, the collector's certificate is checked against the
 //! system's root certificates. A file that cannot be used is reported and
@@ -15,6 +16,11 @@ use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::env::{Problem, Setting, TlsFiles};
+
+/// The HTTP exporter's client.
+pub(crate) type HttpClient = opentelemetry_http::hyper::HyperClient<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+>;
 
 /// The certificates to use, read and checked once, at start-up.
 #[derive(Default)]
@@ -95,17 +101,15 @@ impl Tls {
         }
     }
 
-    /// The blocking client of the HTTP exporter. It must be built outside
-    /// any async runtime.
-    pub(crate) fn http_client(
-        &self,
-        timeout: Duration,
-    ) -> Result<reqwest::blocking::Client, String> {
-        reqwest::blocking::Client::builder()
-            .timeout(timeout)
-            .tls_backend_preconfigured(self.rustls()?)
-            .build()
-            .map_err(|error| format!("building the HTTP client: {error}"))
+    /// The HTTP exporter's client: hyper, speaking TLS with these
+    /// certificates to an `https` endpoint.
+    pub(crate) fn http_client(&self, timeout: Duration) -> Result<HttpClient, String> {
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(self.rustls()?)
+            .https_or_http()
+            .enable_http1()
+            .build();
+        Ok(HttpClient::new(connector, timeout, None))
     }
 
     fn rustls(&self) -> Result<rustls::ClientConfig, String> {
