@@ -55,8 +55,15 @@ fn measured(calls: u64, work: &dyn Fn(u64, &str) -> u64) {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let mode = args.next().expect("a mode");
-    let calls: u64 = args.next().and_then(|n| n.parse().ok()).expect("a count");
+    // `cargo bench` runs every bench target, with its own arguments
+    // (`--bench`, criterion's): this one only runs under the script.
+    let (Some(mode), Some(calls)) = (args.next(), args.next()) else {
+        return;
+    };
+    if mode.starts_with("--") {
+        return;
+    }
+    let calls: u64 = calls.parse().expect("a number of calls");
     let repeat = |work: &dyn Fn(u64, &str) -> u64| measured(calls, work);
     let recording = || provider(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)));
     match mode.as_str() {
