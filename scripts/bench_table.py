@@ -39,6 +39,7 @@ CASES = [
     ("unsampled_parent", "traced", "`#[traced]` under a non-sampled remote parent, `ParentBased(AlwaysOn)`"),
     ("unsampled_parent", "raw_sdk", "by hand with the SDK, same parent and sampler"),
     ("unsampled_parent", "tracing_otel", "`#[instrument]` + tracing-opentelemetry, same"),
+    ("unsampled_parent", "traced_init", "`#[traced]` under the same parent, set up by `otel_runtime::init` (its default sampler follows the parent)"),
     ("recording", "traced", "`#[traced]`, batch processor, discarding exporter"),
     ("recording", "raw_sdk", "by hand: `tracer.in_span` + 2 attributes, same provider"),
     ("recording", "tracing_otel", "`#[instrument]` + tracing-opentelemetry, same provider"),
