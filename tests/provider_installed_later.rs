@@ -1,42 +1,13 @@
 //! A provider installed after traced calls ran without one: traced calls
 //! skip all work while none is installed, and still find the provider.
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+#[path = "support/keep.rs"]
+mod keep;
 
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanProcessor};
+use keep::Keep;
+use otel_runtime::opentelemetry::global;
 use otel_runtime::opentelemetry::trace::noop::NoopTracerProvider;
-use otel_runtime::opentelemetry::{Context, global};
 use otel_runtime::traced;
-
-#[derive(Debug, Clone, Default)]
-struct Keep(Arc<Mutex<Vec<SpanData>>>);
-
-impl Keep {
-    fn count(&self) -> usize {
-        self.0.lock().unwrap().len()
-    }
-}
-
-impl SpanProcessor for Keep {
-    fn on_start(&self, _: &mut opentelemetry_sdk::trace::Span, _: &Context) {}
-    fn on_end(&self, span: SpanData) {
-        self.0.lock().unwrap().push(span);
-    }
-    fn force_flush(&self) -> OTelSdkResult {
-        Ok(())
-    }
-    fn shutdown_with_timeout(&self, _: Duration) -> OTelSdkResult {
-        Ok(())
-    }
-}
-
-fn provider(keep: &Keep) -> SdkTracerProvider {
-    SdkTracerProvider::builder()
-        .with_span_processor(keep.clone())
-        .build()
-}
 
 #[traced]
 fn handled(n: u32) -> u32 {
@@ -64,18 +35,18 @@ fn a_provider_installed_later_is_found() {
     // Installed straight through `opentelemetry::global` after calls
     // without one: noticed within 1,024 calls on this thread.
     let first = Keep::default();
-    global::set_tracer_provider(provider(&first));
+    global::set_tracer_provider(first.provider());
     assert!(calls_until_seen(&first) <= 1025);
 
     // Installed through this crate: the very next call is traced.
     let second = Keep::default();
-    otel_runtime::set_tracer_provider(provider(&second));
+    otel_runtime::set_tracer_provider(second.provider());
     assert_eq!(calls_until_seen(&second), 1);
 
     // Replaced through `opentelemetry::global`: within 1,024 calls here,
     // at once on a thread that starts afterwards.
     let third = Keep::default();
-    global::set_tracer_provider(provider(&third));
+    global::set_tracer_provider(third.provider());
     std::thread::spawn(|| handled(3)).join().unwrap();
     assert_eq!(third.count(), 1);
     assert!(calls_until_seen(&third) <= 1025);
