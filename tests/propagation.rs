@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use http::HeaderMap;
 use otel_runtime::opentelemetry::baggage::BaggageExt as _;
 use otel_runtime::opentelemetry::propagation::TextMapCompositePropagator;
+use otel_runtime::opentelemetry::propagation::TextMapPropagator as _;
 use otel_runtime::opentelemetry::trace::{SpanContext, TraceContextExt as _, TraceId};
 use otel_runtime::opentelemetry::{Context, KeyValue, global};
 use otel_runtime::opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
@@ -15,7 +16,7 @@ use otel_runtime::{propagation, traced};
 /// What `init` installs by default.
 fn default_propagators() {
     global::set_text_map_propagator(TextMapCompositePropagator::new(vec![
-        Box::new(TraceContextPropagator::new()),
+        Box::new(propagation::TraceContext::new()),
         Box::new(BaggagePropagator::new()),
     ]));
 }
@@ -137,24 +138,33 @@ fn a_valid_traceparent_is_continued() {
     assert_eq!(inside.trace_state().get("vendor"), Some("opaque"));
 }
 
-/// `opentelemetry_sdk`'s W3C propagator reads trace and span IDs shorter
-/// than 32 and 16 hex digits as zero-padded, and takes a `traceparent` that
-/// ends in a `-`, where the W3C specification says to ignore such a header;
-/// the README says so. Should a later SDK refuse them, this test fails, and
-/// the README must change.
+/// `opentelemetry_sdk`'s own W3C propagator reads trace and span IDs
+/// shorter than 32 and 16 hex digits as zero-padded, and takes a
+/// `traceparent` that ends in a `-` or starts with a `+`; the W3C
+/// specification says to ignore such a header, and `TraceContext` (what
+/// `init` installs) does.
 #[test]
-fn short_ids_and_a_trailing_dash_are_taken_by_the_sdk() {
+fn short_ids_and_a_stray_sign_start_a_new_trace() {
     default_propagators();
-    for (traceparent, trace_id) in [
-        ("00-1-2-01", TraceId::from(1)),
-        (
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-",
-            TraceId::from(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736),
-        ),
+    for traceparent in [
+        "00-1-2-01",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-",
+        "+0-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
     ] {
         let mut headers = HeaderMap::new();
         headers.insert("traceparent", traceparent.parse().unwrap());
-        let parent = propagation::extract(&headers).span().span_context().clone();
-        assert_eq!(parent.trace_id(), trace_id, "{traceparent}");
+        let lenient =
+            TraceContextPropagator::new().extract(&propagation::HeaderExtractor(&headers));
+        let strict = propagation::extract(&headers);
+        // The SDK's alone would continue a trace: the check is what stops it.
+        assert!(lenient.has_active_span(), "{traceparent}");
+        assert!(!strict.has_active_span(), "{traceparent}");
+        let (inside, _) = capture(|| serve(&headers));
+        assert_ne!(inside.trace_id(), TraceId::from(1), "{traceparent}");
+        assert_ne!(
+            inside.trace_id(),
+            TraceId::from(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736),
+            "{traceparent}"
+        );
     }
 }

@@ -194,3 +194,102 @@ pub fn extract_from(carrier: &dyn Extractor) -> Context {
         propagator.extract_with_context(&Context::new(), carrier)
     })
 }
+
+/// The W3C trace context propagator (`traceparent`, `tracestate`):
+/// `opentelemetry_sdk`'s, behind a check of the `traceparent` header's
+/// shape. The SDK reads IDs shorter than 32 or 16 hex digits as if
+/// zero-padded and takes a header that ends in `-`; the W3C specification
+/// says to ignore such a header, and so does this propagator: the context
+/// is left as it was, and a span started under it begins a new trace.
+/// [`init`](crate::init) installs it for `tracecontext`.
+///
+/// ```
+/// use otel_runtime::opentelemetry::global;
+/// use otel_runtime::opentelemetry::trace::TraceContextExt as _;
+/// use otel_runtime::propagation::{self, TraceContext};
+///
+/// global::set_text_map_propagator(TraceContext::new());
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert("traceparent", "00-1-2-01".parse().unwrap());
+/// assert!(!propagation::extract(&headers).has_active_span());
+/// ```
+#[derive(Debug, Default)]
+pub struct TraceContext(opentelemetry_sdk::propagation::TraceContextPropagator);
+
+impl TraceContext {
+    /// The propagator.
+    pub fn new() -> Self {
+        TraceContext::default()
+    }
+}
+
+impl opentelemetry::propagation::TextMapPropagator for TraceContext {
+    fn inject_context(&self, cx: &Context, injector: &mut dyn Injector) {
+        self.0.inject_context(cx, injector);
+    }
+
+    fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
+        match extractor.get("traceparent") {
+            Some(traceparent) if !well_formed(traceparent) => cx.clone(),
+            _ => self.0.extract_with_context(cx, extractor),
+        }
+    }
+
+    fn fields(&self) -> opentelemetry::propagation::text_map_propagator::FieldIter<'_> {
+        self.0.fields()
+    }
+}
+
+/// Whether `traceparent` has the W3C shape: `vv-<32 hex>-<16 hex>-ff`, in
+/// lower case, exactly so for version `00`, and for a later version
+/// possibly followed by `-…`. What the parts mean (all-zero IDs, version
+/// `ff`) is left to the SDK.
+fn well_formed(traceparent: &str) -> bool {
+    let bytes = traceparent.trim().as_bytes();
+    let hex = |range: std::ops::Range<usize>| {
+        bytes[range]
+            .iter()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+    };
+    let shape = bytes.len() >= 55
+        && hex(0..2)
+        && bytes[2] == b'-'
+        && hex(3..35)
+        && bytes[35] == b'-'
+        && hex(36..52)
+        && bytes[52] == b'-'
+        && hex(53..55);
+    let end = if &bytes[..2.min(bytes.len())] == b"00" {
+        bytes.len() == 55
+    } else {
+        bytes.len() == 55 || bytes.get(55) == Some(&b'-')
+    };
+    shape && end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::well_formed;
+
+    #[test]
+    fn only_the_w3c_shape_passes() {
+        let valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        assert!(well_formed(valid));
+        assert!(well_formed(&format!(" {valid} ")));
+        assert!(well_formed(
+            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-later-fields"
+        ));
+        for bad in [
+            "00-1-2-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "+0-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x",
+            "",
+            "00",
+            "é0-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        ] {
+            assert!(!well_formed(bad), "{bad:?}");
+        }
+    }
+}

@@ -15,7 +15,7 @@ use opentelemetry::propagation::{
 };
 use opentelemetry::{KeyValue, global};
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentelemetry_sdk::propagation::BaggagePropagator;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 
 use env::EnvConfig;
@@ -322,7 +322,7 @@ fn propagator(chosen: env::Propagators) -> TextMapCompositePropagator {
     let mut propagators: Vec<Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync>> =
         Vec::new();
     if chosen.trace_context {
-        propagators.push(Box::new(TraceContextPropagator::new()));
+        propagators.push(Box::new(crate::propagation::TraceContext::new()));
     }
     if chosen.baggage {
         propagators.push(Box::new(BaggagePropagator::new()));
