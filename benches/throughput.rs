@@ -1,0 +1,248 @@
+//! Spans per second from many threads, through the SDK's batch processor
+//! and the OTLP gRPC exporter, to a receiver on loopback (the generated
+//! server of the official OTLP protocol, counting what arrives); and the
+//! latency of the calling threads meanwhile, against the same calls whose
+//! spans are dropped at once.
+//!
+//! The exporting phase runs in a child process set up as a program is, by
+//! `otel_runtime::init` with `OTEL_EXPORTER_OTLP_ENDPOINT` pointing at the
+//! receiver, so that it goes through the exporter users get.
+//!
+//! `cargo bench --bench throughput` (or `-- SECONDS THREADS`). It prints
+//! one table; it asserts nothing about time.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use common::{A, DiscardExporter, S, traced};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use otel_runtime::opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanExporter};
+
+/// Counts the spans of every export request.
+#[derive(Default)]
+struct Receiver {
+    spans: Arc<AtomicU64>,
+}
+
+#[tonic::async_trait]
+impl TraceService for Receiver {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let spans: usize = request
+            .get_ref()
+            .resource_spans
+            .iter()
+            .flat_map(|resource| &resource.scope_spans)
+            .map(|scope| scope.spans.len())
+            .sum();
+        self.spans.fetch_add(spans as u64, Ordering::Relaxed);
+        Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+    }
+}
+
+/// Starts the receiver on a free loopback port, on a runtime of its own.
+fn start_receiver(spans: Arc<AtomicU64>) -> (u16, tokio::runtime::Runtime) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    runtime.spawn(
+        tonic::transport::Server::builder()
+            .add_service(TraceServiceServer::new(Receiver { spans }))
+            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
+    );
+    (port, runtime)
+}
+
+/// What one phase measured.
+struct Phase {
+    calls: u64,
+    seconds: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+impl Phase {
+    /// One line, for the parent to read back.
+    fn to_line(&self) -> String {
+        format!(
+            "phase {} {} {} {}",
+            self.calls,
+            self.seconds,
+            self.p50.as_nanos(),
+            self.p99.as_nanos()
+        )
+    }
+
+    fn from_line(line: &str) -> Option<Phase> {
+        let mut parts = line.strip_prefix("phase ")?.split(' ');
+        let mut next = || parts.next()?.parse::<f64>().ok();
+        let (calls, seconds, p50, p99) = (next()?, next()?, next()?, next()?);
+        Some(Phase {
+            calls: calls as u64,
+            seconds,
+            p50: Duration::from_nanos(p50 as u64),
+            p99: Duration::from_nanos(p99 as u64),
+        })
+    }
+}
+
+/// Calls `traced::work` from `threads` threads for `seconds`, timing every
+/// 64th call.
+fn run(threads: usize, seconds: f64) -> Phase {
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..threads)
+        .map(|_| {
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let (mut calls, mut samples) = (0u64, Vec::new());
+                while !stop.load(Ordering::Relaxed) {
+                    if calls % 64 == 0 {
+                        let at = Instant::now();
+                        std::hint::black_box(traced::work(A, S));
+                        samples.push(at.elapsed());
+                    } else {
+                        std::hint::black_box(traced::work(A, S));
+                    }
+                    calls += 1;
+                }
+                (calls, samples)
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs_f64(seconds));
+    stop.store(true, Ordering::Relaxed);
+    let (mut calls, mut samples) = (0, Vec::new());
+    for worker in workers {
+        let (n, mut s) = worker.join().unwrap();
+        calls += n;
+        samples.append(&mut s);
+    }
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
+    Phase {
+        calls,
+        seconds: started.elapsed().as_secs_f64(),
+        p50: at(0.50),
+        p99: at(0.99),
+    }
+}
+
+fn provider(exporter: impl SpanExporter + 'static) -> SdkTracerProvider {
+    SdkTracerProvider::builder()
+        .with_span_processor(BatchSpanProcessor::builder(exporter).build())
+        .build()
+}
+
+/// The child: set up by `init` from the environment, export for `seconds`,
+/// flush, and say how it went.
+fn busy_child(threads: usize, seconds: f64) {
+    let guard = otel_runtime::init().unwrap();
+    let phase = run(threads, seconds);
+    let flushing = Instant::now();
+    drop(guard);
+    println!("{}", phase.to_line());
+    println!("flushed {}", flushing.elapsed().as_nanos());
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // `cargo bench` passes `--bench` and criterion's arguments.
+    let numbers: Vec<f64> = args.iter().filter_map(|arg| arg.parse().ok()).collect();
+    let seconds = numbers.first().copied().unwrap_or(3.0);
+    let threads = numbers.get(1).map_or(4, |&n| n as usize);
+    if args.iter().any(|arg| arg == "--busy-child") {
+        return busy_child(threads, seconds);
+    }
+
+    // The same calls, their spans discarded by the exporter at once.
+    let discarding = provider(DiscardExporter);
+    otel_runtime::set_tracer_provider(discarding.clone());
+    let idle = run(threads, seconds);
+    discarding.shutdown().unwrap();
+
+    let received = Arc::new(AtomicU64::new(0));
+    let (port, _receiver) = start_receiver(Arc::clone(&received));
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            seconds.to_string(),
+            threads.to_string(),
+            "--busy-child".to_owned(),
+        ])
+        .env("OTEL_TRACES_EXPORTER", "otlp")
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://127.0.0.1:{port}"),
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let busy = stdout
+        .lines()
+        .find_map(Phase::from_line)
+        .unwrap_or_else(|| {
+            panic!(
+                "the child said: {stdout}{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+    let flushed = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("flushed ")?.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos);
+    let received = received.load(Ordering::Relaxed);
+    print_table(threads, seconds, &idle, &busy, received, flushed);
+    // What the child reported about loss, if anything.
+    for line in String::from_utf8_lossy(&output.stderr).lines() {
+        println!("child: {line}");
+    }
+}
+
+fn print_table(
+    threads: usize,
+    seconds: f64,
+    idle: &Phase,
+    busy: &Phase,
+    received: u64,
+    flushed: Duration,
+) {
+    println!("throughput: {threads} threads, {seconds} s per phase, batch processor defaults");
+    println!("| phase | spans made per s | received per s | dropped | p50 call | p99 call |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| exporter discards | {:.0} | | | {:?} | {:?} |",
+        idle.calls as f64 / idle.seconds,
+        idle.p50,
+        idle.p99
+    );
+    println!(
+        "| OTLP gRPC to loopback | {:.0} | {:.0} | {} of {} | {:?} | {:?} |",
+        busy.calls as f64 / busy.seconds,
+        received as f64 / (busy.seconds + flushed.as_secs_f64()),
+        busy.calls.saturating_sub(received),
+        busy.calls,
+        busy.p50,
+        busy.p99
+    );
+    println!(
+        "p99 while exporting ÷ p99 discarding: {:.2}; shutdown flushed in {flushed:?}",
+        busy.p99.as_secs_f64() / idle.p99.as_secs_f64()
+    );
+}
