@@ -7,6 +7,10 @@
 //! huge allocation on the caller's thread. Every other value (set through
 //! the `opentelemetry` API, by any code) is cut on the export thread, just
 //! before the exporter sees the span.
+//!
+//! Formatting here is also where a user's `Debug` or `Display` that panics
+//! is caught: the value is recorded as `<formatting panicked>` and the
+//! traced call goes on as it would untraced.
 
 use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,8 +33,18 @@ fn value_length() -> usize {
     VALUE_LENGTH.load(Ordering::Relaxed)
 }
 
-/// Formats `args`, keeping at most the limit's number of characters.
+/// What a value whose `Debug` or `Display` panicked is recorded as.
+pub(crate) const PANICKED: &str = "<formatting panicked>";
+
+/// Formats `args`, keeping at most the limit's number of characters. A
+/// `Debug` or `Display` implementation that panics does not change what the
+/// traced call does: its text is [`PANICKED`].
 pub(crate) fn format(args: fmt::Arguments<'_>) -> String {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| format_bounded(args)))
+        .unwrap_or_else(|_| PANICKED.to_owned())
+}
+
+fn format_bounded(args: fmt::Arguments<'_>) -> String {
     let limit = value_length();
     if limit == UNLIMITED {
         return fmt::format(args);

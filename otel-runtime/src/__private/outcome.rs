@@ -15,6 +15,7 @@ use opentelemetry::trace::Status;
 use opentelemetry::{Array, KeyValue, StringValue, Value};
 
 use super::span::Active;
+use crate::limits;
 
 /// How a call site records errors; set by the `err` and `exception` options.
 #[derive(Clone, Copy, Debug)]
@@ -125,8 +126,8 @@ fn record_error<E: ?Sized>(
     }
     span.with_span(|span| {
         let type_name = std::any::type_name::<E>();
-        let debug_text = debug.map(|debug| format!("{debug:?}"));
-        let display_text = display.map(|display| display.to_string());
+        let debug_text = debug.map(|debug| limits::format(format_args!("{debug:?}")));
+        let display_text = display.map(|display| limits::format(format_args!("{display}")));
         let message = if mode.debug_message {
             debug_text.clone().or(display_text)
         } else {
@@ -167,7 +168,7 @@ fn source_chain(mut source: Option<&(dyn Error + 'static)>) -> Vec<StringValue> 
         if chain.len() == MAX_DEPTH {
             break;
         }
-        chain.push(StringValue::from(error.to_string()));
+        chain.push(StringValue::from(limits::format(format_args!("{error}"))));
         source = error.source();
     }
     chain
