@@ -9,10 +9,8 @@ use std::collections::HashMap;
 
 use http::{HeaderMap, HeaderValue};
 use otel_runtime::opentelemetry::baggage::BaggageExt as _;
-use otel_runtime::opentelemetry::propagation::TextMapCompositePropagator;
 use otel_runtime::opentelemetry::trace::{SpanContext, TraceContextExt as _, TraceId};
 use otel_runtime::opentelemetry::{Context, global};
-use otel_runtime::opentelemetry_sdk::propagation::BaggagePropagator;
 use otel_runtime::testing::capture;
 use otel_runtime::{propagation, traced};
 use proptest::prelude::*;
@@ -20,10 +18,7 @@ use proptest::test_runner::FileFailurePersistence;
 
 /// What `init` installs by default.
 fn default_propagators() {
-    global::set_text_map_propagator(TextMapCompositePropagator::new(vec![
-        Box::new(propagation::TraceContext::new()),
-        Box::new(BaggagePropagator::new()),
-    ]));
+    global::set_text_map_propagator(propagation::default_propagator());
 }
 
 #[traced(kind = "server", parent = cx)]

@@ -16,20 +16,15 @@ use otel_runtime::http::server::TraceLayer;
 use otel_runtime::opentelemetry::baggage::BaggageExt as _;
 use otel_runtime::opentelemetry::trace::{SpanKind, Status};
 use otel_runtime::opentelemetry::{Context, KeyValue, Value, global};
-use otel_runtime::opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use otel_runtime::testing::{SpanDataExt as _, capture_async};
 use otel_runtime::traced;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 
 /// What `init` installs: W3C trace context and baggage.
 fn propagators() {
-    use otel_runtime::opentelemetry::propagation::TextMapCompositePropagator;
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        global::set_text_map_propagator(TextMapCompositePropagator::new(vec![
-            Box::new(TraceContextPropagator::new()),
-            Box::new(BaggagePropagator::new()),
-        ]));
+        global::set_text_map_propagator(otel_runtime::propagation::default_propagator());
     });
 }
 

@@ -5,20 +5,16 @@ use std::collections::HashMap;
 
 use http::HeaderMap;
 use otel_runtime::opentelemetry::baggage::BaggageExt as _;
-use otel_runtime::opentelemetry::propagation::TextMapCompositePropagator;
 use otel_runtime::opentelemetry::propagation::TextMapPropagator as _;
 use otel_runtime::opentelemetry::trace::{SpanContext, TraceContextExt as _, TraceId};
 use otel_runtime::opentelemetry::{Context, KeyValue, global};
-use otel_runtime::opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use otel_runtime::opentelemetry_sdk::propagation::TraceContextPropagator;
 use otel_runtime::testing::capture;
 use otel_runtime::{propagation, traced};
 
 /// What `init` installs by default.
 fn default_propagators() {
-    global::set_text_map_propagator(TextMapCompositePropagator::new(vec![
-        Box::new(propagation::TraceContext::new()),
-        Box::new(BaggagePropagator::new()),
-    ]));
+    global::set_text_map_propagator(propagation::default_propagator());
 }
 
 fn current() -> SpanContext {

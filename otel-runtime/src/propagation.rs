@@ -195,6 +195,41 @@ pub fn extract_from(carrier: &dyn Extractor) -> Context {
     })
 }
 
+/// What [`init`](crate::init) installs when `OTEL_PROPAGATORS` is unset:
+/// W3C trace context ([`TraceContext`]) and baggage. For programs and tests
+/// that set the global propagator themselves.
+///
+/// ```
+/// use otel_runtime::opentelemetry::global;
+///
+/// global::set_text_map_propagator(otel_runtime::propagation::default_propagator());
+/// let mut headers = http::HeaderMap::new();
+/// otel_runtime::propagation::inject(&mut headers);
+/// // No span is current here, so there is nothing to write.
+/// assert!(headers.get("traceparent").is_none());
+/// ```
+pub fn default_propagator() -> opentelemetry::propagation::TextMapCompositePropagator {
+    w3c(true, true)
+}
+
+/// W3C trace context and baggage, each when asked for.
+pub(crate) fn w3c(
+    trace_context: bool,
+    baggage: bool,
+) -> opentelemetry::propagation::TextMapCompositePropagator {
+    let mut propagators: Vec<Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync>> =
+        Vec::new();
+    if trace_context {
+        propagators.push(Box::new(TraceContext::new()));
+    }
+    if baggage {
+        propagators.push(Box::new(
+            opentelemetry_sdk::propagation::BaggagePropagator::new(),
+        ));
+    }
+    opentelemetry::propagation::TextMapCompositePropagator::new(propagators)
+}
+
 /// The W3C trace context propagator (`traceparent`, `tracestate`):
 /// `opentelemetry_sdk`'s, behind a check of the `traceparent` header's
 /// shape. The SDK reads IDs shorter than 32 or 16 hex digits as if

@@ -15,7 +15,6 @@ use opentelemetry::propagation::{
 };
 use opentelemetry::{KeyValue, global};
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::propagation::BaggagePropagator;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 
 use env::EnvConfig;
@@ -319,15 +318,7 @@ fn executable_name() -> String {
 }
 
 fn propagator(chosen: env::Propagators) -> TextMapCompositePropagator {
-    let mut propagators: Vec<Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync>> =
-        Vec::new();
-    if chosen.trace_context {
-        propagators.push(Box::new(crate::propagation::TraceContext::new()));
-    }
-    if chosen.baggage {
-        propagators.push(Box::new(BaggagePropagator::new()));
-    }
-    TextMapCompositePropagator::new(propagators)
+    crate::propagation::w3c(chosen.trace_context, chosen.baggage)
 }
 
 /// A propagator chosen in code; `global` wants a sized one.
