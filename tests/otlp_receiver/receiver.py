@@ -51,10 +51,13 @@ def enum_name(enum, n):
 class Sink:
     """Appends one JSON line per span; a lock keeps concurrent requests' lines whole."""
 
-    def __init__(self, path, tls):
+    def __init__(self, path, tls, ids_only):
         self.file, self.lock, self.tls = open(path, "a", encoding="utf-8"), threading.Lock(), tls
+        self.ids_only = ids_only
 
     def write(self, req, transport, compressed):
+        if self.ids_only:
+            return self.write_ids(req)
         lines = []
         for rs in req.resource_spans:
             resource = attrs(rs.resource.attributes)
@@ -74,6 +77,15 @@ class Sink:
                     }))
         with self.lock:
             self.file.writelines(line + "\n" for line in lines)
+            self.file.flush()
+
+
+    def write_ids(self, req):
+        """One short line per span: trace, span and parent ids (hex; "-" for none), name."""
+        lines = [f"{s.trace_id.hex()} {s.span_id.hex()} {s.parent_span_id.hex() or '-'} {s.name}\n"
+                 for rs in req.resource_spans for ss in rs.scope_spans for s in ss.spans]
+        with self.lock:
+            self.file.writelines(lines)
             self.file.flush()
 
 
@@ -228,8 +240,10 @@ def main():
     ap.add_argument("--grpc-port", type=int, default=0, help="0 = ephemeral")
     ap.add_argument("--http-port", type=int, default=0, help="0 = ephemeral")
     ap.add_argument("--tls", metavar="DIR", help="serve TLS only, with certificates written to DIR")
+    ap.add_argument("--ids-only", action="store_true",
+                    help="write only ids and name per span, for load tests")
     args = ap.parse_args()
-    sink = Sink(args.out, bool(args.tls))
+    sink = Sink(args.out, bool(args.tls), args.ids_only)
 
     # grpcio accepts gzip/deflate-compressed requests by default; nothing to enable.
     grpc_server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))

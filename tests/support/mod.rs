@@ -13,18 +13,7 @@ pub struct Printed {
 /// Runs the child in `role` with `env` (and no inherited `OTEL_*`
 /// variable); panics with its output when it fails.
 pub fn run_child(role: &str, env: &[(&str, &str)]) -> Printed {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command
-        .args(["child", "--exact", "--nocapture", "--test-threads=1"])
-        .env("OTEL_RUNTIME_CHILD", role)
-        .env("NO_COLOR", "1");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("OTEL_") {
-            command.env_remove(name);
-        }
-    }
-    command.envs(env.iter().copied());
-    let output = command.output().unwrap();
+    let output = child_command(role, env).output().unwrap();
     let printed = Printed {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -41,4 +30,21 @@ pub fn run_child(role: &str, env: &[(&str, &str)]) -> Printed {
 /// The child's role, or `None` in the parent.
 pub fn child_role() -> Option<String> {
     std::env::var("OTEL_RUNTIME_CHILD").ok()
+}
+
+/// The command that runs the child in `role` with `env` (and no inherited
+/// `OTEL_*` variable), for tests that talk to it while it runs.
+pub fn child_command(role: &str, env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args(["child", "--exact", "--nocapture", "--test-threads=1"])
+        .env("OTEL_RUNTIME_CHILD", role)
+        .env("NO_COLOR", "1");
+    for (name, _) in std::env::vars() {
+        if name.starts_with("OTEL_") {
+            command.env_remove(name);
+        }
+    }
+    command.envs(env.iter().copied());
+    command
 }

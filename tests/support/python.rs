@@ -1,9 +1,11 @@
 //! Python for the end-to-end tests: virtual environments, made once per
 //! target directory, and the OTLP receiver of `tests/otlp_receiver/`.
 //! (`#[path]`-included by the tests that use it, so that the other users of
-//! `support` do not compile it unused.)
+//! `support` do not compile it unused.) Each of those uses a part of it.
+#![allow(dead_code)]
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -75,6 +77,7 @@ pub struct Receiver {
     pub grpc: u16,
     pub http: u16,
     out: PathBuf,
+    options: Vec<OsString>,
 }
 
 impl Receiver {
@@ -86,62 +89,137 @@ impl Receiver {
     /// certificate, and writes `ca.pem`, `client.pem` and `client-key.pem`
     /// into that directory.
     pub fn start_with(name: &str, tls: Option<&Path>) -> Self {
-        let receiver = tests_dir("otlp_receiver");
-        let python = venv("otlp-receiver-venv", &[receiver.join("requirements.txt")]);
+        let options = match tls {
+            Some(directory) => vec!["--tls".into(), directory.into()],
+            None => vec![],
+        };
+        Self::launch(name, options)
+    }
+
+    /// One short line per span (see [`Receiver::span_ids`]), for tests
+    /// that send a million.
+    pub fn ids_only(name: &str) -> Self {
+        Self::launch(name, vec!["--ids-only".into()])
+    }
+
+    fn launch(name: &str, options: Vec<OsString>) -> Self {
         // One file per receiver: tests run in parallel, several per protocol.
         static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let nth = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("otlp-{name}-{}-{nth}.jsonl", std::process::id()));
         let _ = std::fs::remove_file(&out);
-        let mut command = Command::new(python);
-        command
-            .arg(receiver.join("receiver.py"))
-            .arg("--out")
-            .arg(&out);
-        if let Some(directory) = tls {
-            command.arg("--tls").arg(directory);
-        }
-        let mut process = command.stdout(Stdio::piped()).spawn().unwrap();
-        let mut ready = String::new();
-        BufReader::new(process.stdout.take().unwrap())
-            .read_line(&mut ready)
-            .unwrap();
-        let port = |key: &str| -> u16 {
-            ready
-                .split_whitespace()
-                .find_map(|part| part.strip_prefix(key))
-                .and_then(|port| port.parse().ok())
-                .unwrap_or_else(|| panic!("the receiver did not say it was ready: {ready:?}"))
-        };
+        let (process, grpc, http) = spawn(&out, &options, None);
         Receiver {
-            grpc: port("grpc="),
-            http: port("http="),
             process,
+            grpc,
+            http,
             out,
+            options,
         }
+    }
+
+    /// Stops the receiver as a crash would: at once, its ports closed.
+    pub fn kill(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+
+    /// Starts it again on the same ports, adding to the same file.
+    pub fn restart(&mut self) {
+        self.kill();
+        let (process, grpc, http) = spawn(&self.out, &self.options, Some((self.grpc, self.http)));
+        assert_eq!((grpc, http), (self.grpc, self.http));
+        self.process = process;
     }
 
     /// The spans received, waiting a little for `expected` of them.
     pub fn spans(&self, expected: usize) -> Vec<Value> {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        self.lines(expected, Duration::from_secs(10))
+            .iter()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
+    /// From a receiver started by [`Receiver::ids_only`]: the spans
+    /// received, waiting up to `patience` for `expected` of them.
+    pub fn span_ids(&self, expected: usize, patience: Duration) -> Vec<SpanIds> {
+        self.lines(expected, patience)
+            .iter()
+            .map(|line| {
+                let mut fields = line.split(' ');
+                let mut next = || fields.next().unwrap_or_default().to_owned();
+                let (trace, span, parent, name) = (next(), next(), next(), next());
+                SpanIds {
+                    trace,
+                    span,
+                    parent: (parent != "-").then_some(parent),
+                    name,
+                }
+            })
+            .collect()
+    }
+
+    fn lines(&self, expected: usize, patience: Duration) -> Vec<String> {
+        let deadline = Instant::now() + patience;
         loop {
-            let spans: Vec<Value> = std::fs::read_to_string(&self.out)
-                .unwrap_or_default()
-                .lines()
-                .map(|line| serde_json::from_str(line).unwrap())
-                .collect();
-            if spans.len() >= expected || Instant::now() > deadline {
-                return spans;
+            let text = std::fs::read_to_string(&self.out).unwrap_or_default();
+            // Only whole lines: the receiver may be writing the last one.
+            let whole = text.rfind('\n').map_or("", |end| &text[..end]);
+            let lines: Vec<String> = whole.lines().map(str::to_owned).collect();
+            if lines.len() >= expected || Instant::now() > deadline {
+                return lines;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
 }
 
+/// One span as [`Receiver::ids_only`] records it (ids in hex).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpanIds {
+    pub trace: String,
+    pub span: String,
+    pub parent: Option<String>,
+    pub name: String,
+}
+
+/// Starts `receiver.py`, on `ports` (gRPC, HTTP) or free ones, and waits
+/// until it says it is ready.
+fn spawn(out: &Path, options: &[OsString], ports: Option<(u16, u16)>) -> (Child, u16, u16) {
+    let receiver = tests_dir("otlp_receiver");
+    let python = venv("otlp-receiver-venv", &[receiver.join("requirements.txt")]);
+    let mut command = Command::new(python);
+    command
+        .arg(receiver.join("receiver.py"))
+        .arg("--out")
+        .arg(out)
+        .args(options);
+    if let Some((grpc, http)) = ports {
+        command.args([
+            "--grpc-port",
+            &grpc.to_string(),
+            "--http-port",
+            &http.to_string(),
+        ]);
+    }
+    let mut process = command.stdout(Stdio::piped()).spawn().unwrap();
+    let mut ready = String::new();
+    BufReader::new(process.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    let port = |key: &str| -> u16 {
+        ready
+            .split_whitespace()
+            .find_map(|part| part.strip_prefix(key))
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("the receiver did not say it was ready: {ready:?}"))
+    };
+    (process, port("grpc="), port("http="))
+}
+
 impl Drop for Receiver {
     fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
+        self.kill();
     }
 }

@@ -4,7 +4,7 @@
 
 mod future;
 mod outcome;
-mod panic;
+pub(crate) mod panic;
 mod provider;
 mod reentry;
 mod span;

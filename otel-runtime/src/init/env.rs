@@ -67,6 +67,9 @@ pub struct EnvConfig {
     /// `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`: the most characters a text
     /// value keeps; `None` for no limit, the specification's default.
     pub value_length_limit: Option<usize>,
+    /// `OTEL_BSP_MAX_QUEUE_SIZE`: how many finished spans may wait for
+    /// their export.
+    pub batch_queue_size: usize,
     /// Values that could not be used.
     pub problems: Vec<Problem>,
 }
@@ -93,6 +96,9 @@ pub struct TlsFiles {
     /// `OTEL_EXPORTER_OTLP_CLIENT_KEY`: its private key.
     pub client_key: Option<Setting>,
 }
+
+/// The specification's default for `OTEL_BSP_MAX_QUEUE_SIZE`.
+const DEFAULT_BATCH_QUEUE_SIZE: usize = 2048;
 
 /// The specification's default for `OTEL_EXPORTER_OTLP_TIMEOUT`.
 const DEFAULT_OTLP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -240,7 +246,6 @@ impl EnvConfig {
         for (variable, unit) in [
             ("OTEL_BSP_SCHEDULE_DELAY", "milliseconds"),
             ("OTEL_BSP_EXPORT_TIMEOUT", "milliseconds"),
-            ("OTEL_BSP_MAX_QUEUE_SIZE", "a count"),
             ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "a count"),
             ("OTEL_BSP_MAX_CONCURRENT_EXPORTS", "a count"),
         ] {
@@ -248,6 +253,25 @@ impl EnvConfig {
                 number(&Setting { variable, value }, unit, &mut problems);
             }
         }
+        // Also bounds the queue in front of the batch processor
+        // (`loss::Queue`); a queue of 0 would drop every span.
+        let batch_queue_size = var("OTEL_BSP_MAX_QUEUE_SIZE")
+            .and_then(|value| {
+                let setting = Setting {
+                    variable: "OTEL_BSP_MAX_QUEUE_SIZE",
+                    value,
+                };
+                let size = number(&setting, "a count", &mut problems)?;
+                if size == 0 {
+                    problems.push(problem(
+                        setting.variable,
+                        &setting.value,
+                        "a queue of 0 would drop every span; using the default",
+                    ));
+                }
+                usize::try_from(size).ok().filter(|&size| size > 0)
+            })
+            .unwrap_or(DEFAULT_BATCH_QUEUE_SIZE);
         EnvConfig {
             disabled,
             service_name,
@@ -261,6 +285,7 @@ impl EnvConfig {
             tls,
             span_limits,
             value_length_limit,
+            batch_queue_size,
             problems,
         }
     }

@@ -19,7 +19,7 @@ use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 
 use env::EnvConfig;
 pub use env::ExporterKind;
-use loss::{Counted, CountedIn};
+use loss::{Counted, CountedIn, Queue};
 pub use loss::{ExportStats, export_stats};
 
 use crate::console::{ConsoleExporter, OpenRoots, TrackRoots};
@@ -177,17 +177,17 @@ impl Builder {
             ));
         for kind in exporters {
             provider = match kind {
-                ExporterKind::Console => with_console(provider),
+                ExporterKind::Console => with_console(provider, env.batch_queue_size),
                 ExporterKind::Otlp => {
                     match otlp::build(env.otlp_protocol, &tls, env.otlp_timeout) {
-                        Ok(exporter) => with_exporter(provider, exporter),
+                        Ok(exporter) => with_exporter(provider, exporter, env.batch_queue_size),
                         // Say why, and lose nothing.
                         Err(error) => {
                             eprintln!(
                                 "otel_runtime: cannot set up the OTLP exporter: {error}; \
                              printing traces on standard output instead"
                             );
-                            with_console(provider)
+                            with_console(provider, env.batch_queue_size)
                         }
                     }
                 }
@@ -239,8 +239,13 @@ where
 fn with_exporter(
     provider: opentelemetry_sdk::trace::TracerProviderBuilder,
     exporter: impl opentelemetry_sdk::trace::SpanExporter + 'static,
+    queue_size: usize,
 ) -> opentelemetry_sdk::trace::TracerProviderBuilder {
-    provider.with_span_processor(CountedIn(batch(exporter)))
+    let queue = Queue::new(queue_size);
+    provider.with_span_processor(CountedIn {
+        inner: batch(exporter, &queue),
+        queue,
+    })
 }
 
 /// The console exporter, which prints a trace when the last of its local
@@ -248,16 +253,34 @@ fn with_exporter(
 /// HTTP servers is printed whole, once.
 fn with_console(
     provider: opentelemetry_sdk::trace::TracerProviderBuilder,
+    queue_size: usize,
 ) -> opentelemetry_sdk::trace::TracerProviderBuilder {
     let roots = std::sync::Arc::new(OpenRoots::default());
     let exporter = ConsoleExporter::stdout().waiting_for(roots.clone());
-    provider.with_span_processor(CountedIn(TrackRoots::new(roots, batch(exporter))))
+    let queue = Queue::new(queue_size);
+    provider.with_span_processor(CountedIn {
+        inner: TrackRoots::new(roots, batch(exporter, &queue)),
+        queue,
+    })
 }
 
+/// The SDK's batch processor, with the other `OTEL_BSP_*` settings read by
+/// the SDK; `queue` admits spans in front of it, and its own queue is the
+/// same size, so it never drops one itself.
 fn batch(
     exporter: impl opentelemetry_sdk::trace::SpanExporter + 'static,
+    queue: &std::sync::Arc<Queue>,
 ) -> opentelemetry_sdk::trace::BatchSpanProcessor {
-    opentelemetry_sdk::trace::BatchSpanProcessor::builder(Counted(Truncating(exporter))).build()
+    let config = opentelemetry_sdk::trace::BatchConfigBuilder::default()
+        .with_max_queue_size(queue.capacity())
+        .build();
+    let exporter = Counted {
+        inner: Truncating(exporter),
+        queue: queue.clone(),
+    };
+    opentelemetry_sdk::trace::BatchSpanProcessor::builder(exporter)
+        .with_batch_config(config)
+        .build()
 }
 
 /// `service.name` first from code, then `OTEL_SERVICE_NAME`, then

@@ -11,7 +11,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use opentelemetry_otlp::{
-    Protocol as WireProtocol, WithExportConfig as _, WithHttpConfig as _, WithTonicConfig as _,
+    Protocol as WireProtocol, RetryPolicy, WithExportConfig as _, WithHttpConfig as _,
+    WithTonicConfig as _,
 };
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
@@ -46,7 +47,11 @@ pub(crate) fn build(
     let _runtime = runtime().enter();
     let builder = opentelemetry_otlp::SpanExporter::builder();
     let exporter = match protocol {
-        OtlpProtocol::Grpc => builder.with_tonic().with_tls_config(tls.grpc()).build(),
+        OtlpProtocol::Grpc => builder
+            .with_tonic()
+            .with_tls_config(tls.grpc())
+            .with_retry_policy(retry_policy())
+            .build(),
         OtlpProtocol::HttpProtobuf | OtlpProtocol::HttpJson => {
             let wire = if protocol == OtlpProtocol::HttpJson {
                 WireProtocol::HttpJson
@@ -57,12 +62,24 @@ pub(crate) fn build(
                 .with_http()
                 .with_protocol(wire)
                 .with_http_client(tls.http_client(timeout)?)
+                .with_retry_policy(retry_policy())
                 .build()
         }
     };
     exporter
         .map(|exporter| OtlpExporter(Arc::new(exporter)))
         .map_err(|error| error.to_string())
+}
+
+/// Retries until the export timeout (`OTEL_EXPORTER_OTLP_TIMEOUT`, which
+/// bounds each export), rather than the SDK's three: a collector that
+/// restarts within that time loses nothing. Meanwhile the batch
+/// processor's queue fills, and what it cannot hold is counted as dropped.
+fn retry_policy() -> RetryPolicy {
+    RetryPolicy::default()
+        .with_max_retries(usize::MAX)
+        .with_initial_delay(Duration::from_millis(100))
+        .with_max_delay(Duration::from_secs(2))
 }
 
 /// The runtime the exporters run on: one worker thread, for the life

@@ -1,0 +1,476 @@
+//! A collector that is down, that dies and comes back, or that answers
+//! late never crashes, blocks or slows the program: each case runs a
+//! child process that exports over OTLP, and checks what it printed and
+//! what arrived at the receiver (`tests/otlp_receiver/`) on loopback.
+
+#[path = "support/python.rs"]
+mod python;
+mod support;
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use otel_runtime::{export_stats, traced};
+use python::Receiver;
+use support::{child_command, child_role, run_child};
+
+#[traced]
+fn checkout(order: u32) -> u32 {
+    db_query(order) + 1
+}
+
+#[traced]
+fn db_query(order: u32) -> u32 {
+    order * 2
+}
+
+#[traced]
+fn step(phase: &str, n: u32) -> u32 {
+    n + phase.len() as u32
+}
+
+#[test]
+fn child() {
+    let Some(role) = child_role() else {
+        return;
+    };
+    match role.as_str() {
+        // Three spans per order.
+        "orders" => {
+            let guard = otel_runtime::init().unwrap();
+            for order in 0..2 {
+                checkout(order);
+            }
+            drop(guard);
+        }
+        "flood" => {
+            let guard = otel_runtime::init().unwrap();
+            for n in 0..500 {
+                step("flood", n);
+            }
+            drop(guard);
+        }
+        "flood-slow-collector" => flood_a_slow_collector(),
+        "outages" => through_outages(),
+        other => panic!("unknown child role {other}"),
+    }
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[test]
+fn a_collector_that_is_down_neither_crashes_nor_hangs_the_program() {
+    for protocol in ["grpc", "http/protobuf"] {
+        let endpoint = format!("http://127.0.0.1:{}", closed_port());
+        let started = Instant::now();
+        let printed = run_child(
+            "orders",
+            &[
+                ("OTEL_TRACES_EXPORTER", "otlp"),
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+            ],
+        );
+        // The exporter retries for up to the export timeout (10 s by
+        // default); the guard waits for it at most 5 s.
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(8),
+            "{protocol}: the program took {took:?}"
+        );
+        // Loss is loud: the lost spans are counted and summed up at exit.
+        let summary = loss_summary(&printed.stderr);
+        assert!(
+            summary.starts_with("otel_runtime: 4 spans were lost (")
+                && summary.ends_with("; 0 were delivered"),
+            "{protocol}: {}",
+            printed.stderr
+        );
+    }
+}
+
+/// The guard's last line, about the spans that were lost.
+fn loss_summary(stderr: &str) -> &str {
+    stderr
+        .lines()
+        .find(|line| line.contains("spans were lost"))
+        .unwrap_or_else(|| panic!("no loss summary: {stderr}"))
+}
+
+/// `{count} {what}` out of the guard's summary.
+fn counted(summary: &str, what: &str) -> u64 {
+    summary
+        .split(what)
+        .next()
+        .and_then(|head| head.rsplit([' ', '(']).nth(1))
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("no '{what}' in: {summary}"))
+}
+
+/// A collector that accepts connections and never answers.
+fn silent_collector() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    port
+}
+
+#[test]
+fn a_full_queue_drops_spans_and_says_how_many() {
+    let endpoint = format!("http://127.0.0.1:{}", silent_collector());
+    let printed = run_child(
+        "flood",
+        &[
+            ("OTEL_TRACES_EXPORTER", "otlp"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "300"),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "16"),
+            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "16"),
+        ],
+    );
+    // 500 spans into a queue of 16 that a silent collector never drains:
+    // all but 16 are dropped, said at once (one line), and none delivered.
+    let warnings: Vec<_> = printed
+        .stderr
+        .lines()
+        .filter(|line| line.contains("the export queue is full"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", printed.stderr);
+    let summary = loss_summary(&printed.stderr);
+    assert_eq!(
+        counted(summary, "dropped from a full queue"),
+        484,
+        "{summary}"
+    );
+    assert!(summary.ends_with("; 0 were delivered"), "{summary}");
+    assert!(
+        summary.starts_with("otel_runtime: 500 spans were lost"),
+        "{summary}"
+    );
+}
+
+/// A collector that answers every OTLP/HTTP request (with success) only
+/// after `delay`.
+fn slow_collector(delay: Duration) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || answer_late(stream, delay));
+        }
+    });
+    port
+}
+
+fn answer_late(stream: TcpStream, delay: Duration) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    loop {
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            if line == "\r\n" {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        std::thread::sleep(delay);
+        // An empty ExportTraceServiceResponse: everything accepted.
+        let reply =
+            "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n";
+        if writer.write_all(reply.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+/// This process's resident memory, and its peak, in KiB.
+fn memory_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.trim().trim_end_matches(" kB").parse().ok())
+            .unwrap()
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+const FLOOD_THREADS: u32 = 2;
+const FLOOD_SPANS_PER_THREAD: u32 = 150_000;
+
+/// Floods a collector that takes its time; prints how much memory grew
+/// and how long the slowest traced call took.
+fn flood_a_slow_collector() {
+    let guard = otel_runtime::init().unwrap();
+    let flood = |spans: u32| {
+        let threads: Vec<_> = (0..FLOOD_THREADS)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    let mut slowest = Duration::ZERO;
+                    for n in 0..spans {
+                        let started = Instant::now();
+                        std::hint::black_box(step("flood", n));
+                        slowest = slowest.max(started.elapsed());
+                    }
+                    slowest
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|thread| thread.join().unwrap())
+            .max()
+            .unwrap()
+    };
+    // Enough for the queue to fill and every allocator arena to warm up.
+    flood(20_000);
+    let (before, _) = memory_kib();
+    let slowest = flood(FLOOD_SPANS_PER_THREAD);
+    let (_, peak) = memory_kib();
+    let stats = export_stats();
+    println!(
+        "grew_kib={} slowest_us={} dropped={}",
+        peak.saturating_sub(before),
+        slowest.as_micros(),
+        stats.dropped
+    );
+    drop(guard);
+}
+
+/// `key=value` out of the child's report.
+fn reported(stdout: &str, key: &str) -> u64 {
+    stdout
+        .split_whitespace()
+        .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| panic!("no {key} in: {stdout}"))
+}
+
+/// A slow collector and a flood of spans: memory stays bounded by the
+/// queue (2,048 spans by default), the application never waits for the
+/// exporter, and what was dropped is counted and said.
+#[test]
+fn a_slow_collector_under_a_flood_costs_bounded_memory_and_no_waiting() {
+    let delay = Duration::from_millis(500);
+    let endpoint = format!("http://127.0.0.1:{}", slow_collector(delay));
+    let printed = run_child(
+        "flood-slow-collector",
+        &[
+            ("OTEL_TRACES_EXPORTER", "otlp"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+        ],
+    );
+    let out = &printed.stdout;
+    let flood = u64::from(FLOOD_THREADS * FLOOD_SPANS_PER_THREAD);
+    // Each span the exporter had to hold costs some hundred bytes: held
+    // without a bound, the flood's would take tens of megabytes more.
+    let grew = reported(out, "grew_kib");
+    assert!(
+        grew < 16 * 1024,
+        "memory grew by {grew} KiB over {flood} spans"
+    );
+    // A call that waited for the collector would take its 500 ms.
+    let slowest = reported(out, "slowest_us");
+    assert!(
+        slowest < 250_000,
+        "the slowest traced call took {slowest} µs"
+    );
+    // Most of the flood was dropped, counted through the API…
+    let dropped = reported(out, "dropped");
+    assert!(dropped > flood / 2, "{out}");
+    // … and said on standard error, once while it happened, and summed
+    // up at the end, when the spans the queue held have been delivered.
+    let warnings = printed
+        .stderr
+        .lines()
+        .filter(|line| line.contains("the export queue is full"))
+        .count();
+    assert_eq!(warnings, 1, "{}", printed.stderr);
+    let summary = loss_summary(&printed.stderr);
+    assert_eq!(
+        counted(summary, "dropped from a full queue"),
+        dropped,
+        "{summary}"
+    );
+    assert!(counted(summary, "were delivered") >= 2048, "{summary}");
+}
+
+/// Phases driven by the parent through standard input; each reports on
+/// standard output when it is done.
+fn through_outages() {
+    // Whatever happens, the parent is not left waiting for a report.
+    std::thread::spawn(|| {
+        std::thread::sleep(Duration::from_secs(120));
+        eprintln!("the outages child gave up after 120 s");
+        std::process::exit(3);
+    });
+    let guard = otel_runtime::init().unwrap();
+    let mut commands = std::io::stdin().lines();
+    let mut made = 0u64;
+    let mut phase = |name: &str| {
+        for n in 0..OUTAGE_SPANS {
+            step(name, n);
+        }
+        made += u64::from(OUTAGE_SPANS);
+    };
+    let wait_for = |done: &dyn Fn(otel_runtime::ExportStats) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !done(export_stats()) {
+            assert!(Instant::now() < deadline, "stuck at {:?}", export_stats());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    while let Some(Ok(command)) = commands.next() {
+        match command.as_str() {
+            // Delivered while the collector is up.
+            "before" => {
+                phase("before");
+                wait_for(&|stats| stats.exported == u64::from(OUTAGE_SPANS));
+            }
+            // Made while it is down; delivered once it is back, by the
+            // exporter's retries.
+            "during-short" => phase("during-short"),
+            "after-short" => {
+                wait_for(&|stats| stats.exported == 2 * u64::from(OUTAGE_SPANS));
+            }
+            // Made while it is down for longer than the export timeout:
+            // lost, and counted.
+            "during-long" => {
+                phase("during-long");
+                wait_for(&|stats| stats.failed == u64::from(OUTAGE_SPANS));
+            }
+            // Delivered again once it is back.
+            "after-long" => {
+                phase("after-long");
+                wait_for(&|stats| stats.exported == 3 * u64::from(OUTAGE_SPANS));
+            }
+            other => panic!("unknown command {other}"),
+        }
+        println!("done {command}");
+    }
+    assert_eq!(export_stats().ended, made);
+    drop(guard);
+}
+
+const OUTAGE_SPANS: u32 = 50;
+
+/// The collector dies and comes back, twice: spans made while it was down
+/// for less than the export timeout are delivered when it is back, those
+/// made during a longer outage are counted as failed, and export resumes.
+fn collector_dies_and_comes_back(protocol: &str) {
+    let mut receiver = Receiver::start(&format!("outage-{}", protocol.replace('/', "-")));
+    let port = if protocol == "grpc" {
+        receiver.grpc
+    } else {
+        receiver.http
+    };
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let mut child = child_command(
+        "outages",
+        &[
+            ("OTEL_TRACES_EXPORTER", "otlp"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "4000"),
+            ("OTEL_BSP_SCHEDULE_DELAY", "50"),
+        ],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut commands = child.stdin.take().unwrap();
+    let mut reports = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut run = |command: &str| {
+        writeln!(commands, "{command}").unwrap();
+        let expected = format!("done {command}");
+        // The test harness prints its own text around the child's, and
+        // before it on the same line.
+        let finished = reports
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|line| line.ends_with(&expected));
+        assert!(finished, "{protocol}: the child stopped before {command}");
+    };
+
+    run("before");
+    receiver.kill();
+    run("during-short");
+    // Shorter than the 4 s export timeout, the retries' bound.
+    std::thread::sleep(Duration::from_millis(500));
+    receiver.restart();
+    run("after-short");
+    receiver.kill();
+    run("during-long");
+    receiver.restart();
+    run("after-long");
+    drop(commands);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{protocol}: {stderr}");
+
+    // Exactly the spans of the phases the collector could take.
+    let spans = receiver.spans(3 * OUTAGE_SPANS as usize);
+    let mut phases: Vec<(String, i64)> = spans
+        .iter()
+        .map(|span| {
+            (
+                span["attributes"]["phase"].as_str().unwrap().to_owned(),
+                span["attributes"]["n"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    phases.sort();
+    let mut expected: Vec<(String, i64)> = ["after-long", "before", "during-short"]
+        .iter()
+        .flat_map(|phase| (0..i64::from(OUTAGE_SPANS)).map(|n| (phase.to_string(), n)))
+        .collect();
+    expected.sort();
+    assert_eq!(phases, expected, "{protocol}");
+    let summary = loss_summary(&stderr);
+    assert_eq!(
+        summary,
+        format!(
+            "otel_runtime: {OUTAGE_SPANS} spans were lost ({OUTAGE_SPANS} in failed exports, 0 dropped from a full queue); {} were delivered",
+            3 * OUTAGE_SPANS
+        ),
+        "{protocol}"
+    );
+}
+
+#[test]
+fn a_collector_that_dies_and_comes_back_over_grpc() {
+    collector_dies_and_comes_back("grpc");
+}
+
+#[test]
+fn a_collector_that_dies_and_comes_back_over_http() {
+    collector_dies_and_comes_back("http/protobuf");
+}
