@@ -235,6 +235,51 @@ pub(crate) fn summary() -> Option<String> {
 mod tests {
     use super::*;
 
+    #[derive(Debug)]
+    struct Panicking;
+
+    impl SpanExporter for Panicking {
+        async fn export(&self, _batch: Vec<SpanData>) -> OTelSdkResult {
+            panic!("boom")
+        }
+    }
+
+    #[test]
+    fn a_panicking_exporter_fails_the_export_and_frees_the_queue() {
+        let queue = Queue::new(1);
+        assert!(queue.admit());
+        let exporter = Counted {
+            inner: Panicking,
+            queue: queue.clone(),
+        };
+        let result = futures::executor::block_on(exporter.export(vec![span()]));
+        assert!(
+            matches!(&result, Err(OTelSdkError::InternalFailure(why)) if why == "the exporter panicked: boom"),
+            "{result:?}"
+        );
+        assert!(queue.admit(), "the batch's place was not freed");
+    }
+
+    fn span() -> SpanData {
+        use opentelemetry::trace::{SpanContext, SpanKind, Status};
+        use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
+        SpanData {
+            span_context: SpanContext::empty_context(),
+            parent_span_id: opentelemetry::trace::SpanId::INVALID,
+            parent_span_is_remote: false,
+            span_kind: SpanKind::Internal,
+            name: "work".into(),
+            start_time: std::time::SystemTime::UNIX_EPOCH,
+            end_time: std::time::SystemTime::UNIX_EPOCH,
+            attributes: Vec::new(),
+            dropped_attributes_count: 0,
+            events: SpanEvents::default(),
+            links: SpanLinks::default(),
+            status: Status::Unset,
+            instrumentation_scope: Default::default(),
+        }
+    }
+
     #[test]
     fn a_queue_admits_up_to_its_capacity_and_frees_places_on_release() {
         let queue = Queue::new(2);
