@@ -156,7 +156,7 @@ impl Builder {
         let exporters = self.exporters.or(env.exporters).unwrap_or_else(|| {
             // The specification's default is OTLP; with no endpoint set,
             // nothing would receive it, so show the trace here instead.
-            vec![if env.otlp_endpoint {
+            vec![if matches!(env.otlp_endpoint, env::Endpoint::Set(_)) {
                 ExporterKind::Otlp
             } else {
                 ExporterKind::Console
@@ -175,21 +175,42 @@ impl Builder {
                 env.resource_attributes,
                 self.resource,
             ));
+        let batching = Batching {
+            max_queue_size: env.max_queue_size,
+        };
+        let mut console = false;
         for kind in exporters {
-            provider = match kind {
-                ExporterKind::Console => with_console(provider),
-                ExporterKind::Otlp => {
-                    match otlp::build(env.otlp_protocol, &tls, env.otlp_timeout) {
-                        Ok(exporter) => with_exporter(provider, exporter),
+            let exporter = match (kind, env.otlp_endpoint.url()) {
+                (ExporterKind::Console, _) => None,
+                // Reported already.
+                (ExporterKind::Otlp, None) => None,
+                (ExporterKind::Otlp, Some(endpoint)) => {
+                    let settings = otlp::Settings {
+                        protocol: env.otlp_protocol,
+                        endpoint,
+                        headers: &env.otlp_headers,
+                        timeout: env.otlp_timeout,
+                    };
+                    match otlp::build(&settings, &tls) {
+                        Ok(exporter) => Some(exporter),
                         // Say why, and lose nothing.
                         Err(error) => {
                             eprintln!(
                                 "otel_runtime: cannot set up the OTLP exporter: {error}; \
                              printing traces on standard output instead"
                             );
-                            with_console(provider)
+                            None
                         }
                     }
+                }
+            };
+            provider = match exporter {
+                Some(exporter) => with_exporter(provider, exporter, batching),
+                // Once, even when the OTLP exporter falls back to it.
+                None if console => provider,
+                None => {
+                    console = true;
+                    with_console(provider, batching)
                 }
             };
         }
@@ -239,8 +260,9 @@ where
 fn with_exporter(
     provider: opentelemetry_sdk::trace::TracerProviderBuilder,
     exporter: impl opentelemetry_sdk::trace::SpanExporter + 'static,
+    batching: Batching,
 ) -> opentelemetry_sdk::trace::TracerProviderBuilder {
-    provider.with_span_processor(CountedIn(batch(exporter)))
+    provider.with_span_processor(CountedIn(batch(exporter, batching)))
 }
 
 /// The console exporter, which prints a trace when the last of its local
@@ -248,16 +270,35 @@ fn with_exporter(
 /// HTTP servers is printed whole, once.
 fn with_console(
     provider: opentelemetry_sdk::trace::TracerProviderBuilder,
+    batching: Batching,
 ) -> opentelemetry_sdk::trace::TracerProviderBuilder {
     let roots = std::sync::Arc::new(OpenRoots::default());
     let exporter = ConsoleExporter::stdout().waiting_for(roots.clone());
-    provider.with_span_processor(CountedIn(TrackRoots::new(roots, batch(exporter))))
+    provider.with_span_processor(CountedIn(TrackRoots::new(roots, batch(exporter, batching))))
+}
+
+/// What we decide of the batch processor's settings; it reads the rest
+/// (`OTEL_BSP_*`) itself.
+#[derive(Clone, Copy, Debug)]
+struct Batching {
+    /// `OTEL_BSP_MAX_QUEUE_SIZE` cut to what may be allocated at start.
+    max_queue_size: Option<usize>,
 }
 
 fn batch(
     exporter: impl opentelemetry_sdk::trace::SpanExporter + 'static,
+    batching: Batching,
 ) -> opentelemetry_sdk::trace::BatchSpanProcessor {
-    opentelemetry_sdk::trace::BatchSpanProcessor::builder(Counted(Truncating(exporter))).build()
+    use opentelemetry_sdk::trace::BatchConfigBuilder;
+
+    // The default reads `OTEL_BSP_*`.
+    let mut config = BatchConfigBuilder::default();
+    if let Some(size) = batching.max_queue_size {
+        config = config.with_max_queue_size(size);
+    }
+    opentelemetry_sdk::trace::BatchSpanProcessor::builder(Counted(Truncating(exporter)))
+        .with_batch_config(config.build())
+        .build()
 }
 
 /// `service.name` first from code, then `OTEL_SERVICE_NAME`, then

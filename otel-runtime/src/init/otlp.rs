@@ -10,6 +10,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use opentelemetry_otlp::tonic_types::metadata::MetadataMap;
 use opentelemetry_otlp::{
     Protocol as WireProtocol, WithExportConfig as _, WithHttpConfig as _, WithTonicConfig as _,
 };
@@ -34,21 +35,48 @@ pub enum OtlpProtocol {
 #[derive(Debug)]
 pub(crate) struct OtlpExporter(Arc<opentelemetry_otlp::SpanExporter>);
 
-/// Builds the exporter; the endpoint, headers, timeout and compression come
-/// from the `OTEL_EXPORTER_OTLP_*` variables, read by `opentelemetry-otlp`,
-/// the certificates from `tls`. `timeout` is the HTTP client's, which we
-/// build (gRPC reads its own).
-pub(crate) fn build(
-    protocol: OtlpProtocol,
-    tls: &Tls,
-    timeout: Duration,
-) -> Result<OtlpExporter, String> {
+/// What the exporter is built with, resolved from the `OTEL_EXPORTER_OTLP_*`
+/// variables by `env`, and handed to `opentelemetry-otlp` in code, which
+/// takes precedence over its own reading of them: a blank `…_TRACES_…`
+/// variable then no longer hides the general one, and a bad value is
+/// reported by us, without echoing headers or passwords.
+pub(crate) struct Settings<'a> {
+    pub protocol: OtlpProtocol,
+    pub endpoint: &'a str,
+    pub headers: &'a [(String, String)],
+    /// How long one export may take.
+    pub timeout: Duration,
+}
+
+/// Builds the exporter; compression comes from the
+/// `OTEL_EXPORTER_OTLP_*COMPRESSION` variables, read by `opentelemetry-otlp`,
+/// the certificates from `tls`.
+pub(crate) fn build(settings: &Settings<'_>, tls: &Tls) -> Result<OtlpExporter, String> {
     let _runtime = runtime().enter();
     let builder = opentelemetry_otlp::SpanExporter::builder();
-    let exporter = match protocol {
-        OtlpProtocol::Grpc => builder.with_tonic().with_tls_config(tls.grpc()).build(),
+    let exporter = match settings.protocol {
+        OtlpProtocol::Grpc => {
+            let mut metadata = http::HeaderMap::new();
+            for (name, value) in settings.headers {
+                // Checked by `env`; a header that still fails is left out,
+                // as `opentelemetry-otlp` does.
+                if let (Ok(name), Ok(value)) = (
+                    http::HeaderName::from_bytes(name.as_bytes()),
+                    http::HeaderValue::from_str(value),
+                ) {
+                    metadata.insert(name, value);
+                }
+            }
+            builder
+                .with_tonic()
+                .with_endpoint(settings.endpoint)
+                .with_timeout(settings.timeout)
+                .with_metadata(MetadataMap::from_headers(metadata))
+                .with_tls_config(tls.grpc())
+                .build()
+        }
         OtlpProtocol::HttpProtobuf | OtlpProtocol::HttpJson => {
-            let wire = if protocol == OtlpProtocol::HttpJson {
+            let wire = if settings.protocol == OtlpProtocol::HttpJson {
                 WireProtocol::HttpJson
             } else {
                 WireProtocol::HttpBinary
@@ -56,7 +84,10 @@ pub(crate) fn build(
             builder
                 .with_http()
                 .with_protocol(wire)
-                .with_http_client(tls.http_client(timeout)?)
+                .with_endpoint(settings.endpoint)
+                .with_timeout(settings.timeout)
+                .with_headers(settings.headers.iter().cloned().collect())
+                .with_http_client(tls.http_client(settings.timeout)?)
                 .build()
         }
     };
