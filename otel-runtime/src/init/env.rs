@@ -912,4 +912,111 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn header_reports_name_the_bad_entry_and_show_no_value() {
+        let config = read(&[(
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            "authorization=Bearer%20s3cr3t,broken-entry,Bearer s3cr3t2,x-key=",
+        )]);
+        assert_eq!(
+            config.otlp_headers,
+            [("authorization".to_owned(), "Bearer s3cr3t".to_owned())]
+        );
+        let shown: Vec<String> = config.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 3, "{shown:#?}");
+        assert!(shown[0].starts_with(
+            "OTEL_EXPORTER_OTLP_HEADERS=\"authorization=…,broken-entry,Bearer…,x-key=…\": \
+             the entry with key \"broken-entry\" is not name=value"
+        ));
+        assert!(shown[1].contains("the entry with key \"Bearer…\""));
+        assert!(shown[2].contains("the entry with key \"x-key\""));
+        assert!(!shown.concat().contains("s3cr3t"), "{shown:#?}");
+    }
+
+    #[test]
+    fn a_blank_specific_variable_does_not_hide_the_general_one() {
+        let config = read(&[
+            ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", " "),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=k"),
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", ""),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"),
+        ]);
+        assert_eq!(
+            config.otlp_headers,
+            [("api-key".to_owned(), "k".to_owned())]
+        );
+        assert_eq!(
+            config.otlp_endpoint,
+            Endpoint::Set("http://collector:4318/v1/traces".to_owned())
+        );
+        assert!(config.problems.is_empty(), "{:?}", config.problems);
+    }
+
+    #[test]
+    fn endpoints_follow_the_specification_and_bad_ones_hide_passwords() {
+        let grpc = |vars: &[(&str, &str)]| {
+            let mut all = vec![("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")];
+            all.extend_from_slice(vars);
+            read(&all).otlp_endpoint
+        };
+        assert_eq!(
+            read(&[]).otlp_endpoint,
+            Endpoint::Default("http://localhost:4318/v1/traces".to_owned())
+        );
+        assert_eq!(
+            grpc(&[]),
+            Endpoint::Default("http://localhost:4317".to_owned())
+        );
+        assert_eq!(
+            grpc(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317")]),
+            Endpoint::Set("https://collector:4317".to_owned())
+        );
+        assert_eq!(
+            grpc(&[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317"),
+                ("OTEL_EXPORTER_OTLP_INSECURE", "true")
+            ]),
+            Endpoint::Set("http://collector:4317".to_owned())
+        );
+        assert_eq!(
+            read(&[("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://c/custom")]).otlp_endpoint,
+            Endpoint::Set("http://c/custom".to_owned())
+        );
+        let config = read(&[(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "http://user:p4ssw0rd@bad host:1/",
+        )]);
+        assert_eq!(config.otlp_endpoint, Endpoint::Invalid);
+        let shown = config.problems[0].to_string();
+        assert!(
+            shown.starts_with(
+                "OTEL_EXPORTER_OTLP_ENDPOINT=\"http://…@bad host:1/\": not an OTLP endpoint"
+            ),
+            "{shown}"
+        );
+        assert_eq!(without_password("user:pw@host"), "…@host");
+        assert_eq!(without_password("http://h/p@th"), "http://h/p@th");
+    }
+
+    #[test]
+    fn a_value_read_for_several_settings_is_reported_once_and_cut_short() {
+        let huge = "y".repeat(5000);
+        let config = read(&[
+            ("OTEL_ATTRIBUTE_COUNT_LIMIT", huge.as_str()),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "18446744073709551615"),
+        ]);
+        let shown: Vec<String> = config.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 2, "{shown:#?}");
+        assert!(shown[0].starts_with(&format!(
+            "OTEL_ATTRIBUTE_COUNT_LIMIT=\"{}\"… (5000 characters): expected a count",
+            "y".repeat(100)
+        )));
+        assert!(
+            shown[1].ends_with("using the most allowed, 65536"),
+            "{}",
+            shown[1]
+        );
+        assert_eq!(config.max_queue_size, Some(MAX_QUEUE_SIZE));
+    }
 }
