@@ -13,14 +13,12 @@
 
 #[path = "support/deadline.rs"]
 mod deadline;
-mod support;
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use deadline::{closed_port, run_child_until};
+use deadline::{child_role, closed_port, run_child_until};
 use otel_runtime::traced;
-use support::child_role;
 
 #[traced]
 fn handle(id: u32, payload: &str) -> usize {

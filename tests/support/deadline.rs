@@ -1,7 +1,7 @@
 //! Running this test binary again as a child, as `support::run_child` does,
 //! but killed after a deadline and never panicking, so that a test running
 //! hundreds of children stops by itself and reports every failure at once
-//! (`#[path = "support/deadline.rs"] mod deadline;`).
+//! (`#[path = "support/deadline.rs"] mod deadline;`, without `mod support`).
 
 use std::io::Read as _;
 use std::process::{Command, ExitStatus, Stdio};
@@ -69,6 +69,11 @@ pub fn run_child_until(role: &str, env: &[(&str, &str)], deadline: Duration) -> 
         stdout: String::from_utf8_lossy(&out.join().unwrap()).into_owned(),
         stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
     }
+}
+
+/// The child's role, or `None` in the parent.
+pub fn child_role() -> Option<String> {
+    std::env::var("OTEL_RUNTIME_CHILD").ok()
 }
 
 /// A loopback port that nothing listens on: connecting fails at once.
