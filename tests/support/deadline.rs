@@ -77,6 +77,7 @@ pub fn child_role() -> Option<String> {
 }
 
 /// A loopback port that nothing listens on: connecting fails at once.
+#[allow(dead_code)] // Not every file that runs children exports.
 pub fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
