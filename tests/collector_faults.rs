@@ -77,20 +77,19 @@ fn a_collector_that_is_down_neither_crashes_nor_hangs_the_program() {
                 ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
             ],
         );
-        // The exporter retries for up to the export timeout (10 s by
-        // default); the guard waits for it at most 5 s.
+        // While the program runs, the exporter would retry for up to the
+        // export timeout (10 s); its last exports, at shutdown, give up
+        // within a second.
         let took = started.elapsed();
         assert!(
-            took < Duration::from_secs(8),
+            took < Duration::from_secs(4),
             "{protocol}: the program took {took:?}"
         );
         // Loss is loud: the lost spans are counted and summed up at exit.
-        let summary = loss_summary(&printed.stderr);
-        assert!(
-            summary.starts_with("otel_runtime: 4 spans were lost (")
-                && summary.ends_with("; 0 were delivered"),
-            "{protocol}: {}",
-            printed.stderr
+        assert_eq!(
+            loss_summary(&printed.stderr),
+            "otel_runtime: 4 spans were lost (4 in failed exports, 0 dropped from a full queue); 0 were delivered",
+            "{protocol}"
         );
     }
 }

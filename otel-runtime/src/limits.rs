@@ -47,7 +47,12 @@ pub(crate) fn format(args: fmt::Arguments<'_>) -> String {
 fn format_bounded(args: fmt::Arguments<'_>) -> String {
     let limit = value_length();
     if limit == UNLIMITED {
-        return fmt::format(args);
+        // Not `fmt::format`, which panics when an implementation returns
+        // `fmt::Error` of its own: the program's panic hook would run for a
+        // value we only record. What was written before the error is kept.
+        let mut text = String::new();
+        let _ = text.write_fmt(args);
+        return text;
     }
     let mut bounded = Bounded {
         text: String::new(),
@@ -187,6 +192,20 @@ mod tests {
         assert_eq!(bounded(5, format_args!("{:?}", Endless)), "ababa");
         assert_eq!(bounded(3, format_args!("{:?}", vec!["é"; 3])), "[\"é");
         assert_eq!(bounded(100, format_args!("{}", 42)), "42");
+    }
+
+    #[test]
+    fn an_implementation_that_fails_keeps_what_it_wrote_without_a_panic() {
+        struct Fails;
+        impl fmt::Display for Fails {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("partial")?;
+                Err(fmt::Error)
+            }
+        }
+        // `format` would catch a panic; `format_bounded` must not raise one.
+        assert_eq!(format_bounded(format_args!("{Fails}")), "partial");
+        assert_eq!(bounded(3, format_args!("{Fails}")), "par");
     }
 
     #[test]

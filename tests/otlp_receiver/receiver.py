@@ -2,7 +2,8 @@
 """Minimal OTLP trace receiver for end-to-end tests.
 
 Listens for OTLP traces over gRPC, HTTP/protobuf and HTTP/JSON on 127.0.0.1 and
-appends one JSON line per received span to --out. All decoding is done by the
+appends one JSON line per received span to --out (with --ids-only, one short
+line: trace, span and parent ids and the name, for load tests). All decoding is done by the
 official generated classes (opentelemetry-proto); this file is transport glue.
 
 With --tls DIR, both servers speak TLS only and require a client certificate:

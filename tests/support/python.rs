@@ -221,5 +221,9 @@ fn spawn(out: &Path, options: &[OsString], ports: Option<(u16, u16)>) -> (Child,
 impl Drop for Receiver {
     fn drop(&mut self) {
         self.kill();
+        // Kept for a look when the test failed; a load test's is large.
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_file(&self.out);
+        }
     }
 }

@@ -20,7 +20,7 @@ pub enum ExporterKind {
 }
 
 /// One variable whose value could not be used.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Problem {
     /// The variable's name.
     pub variable: &'static str,
@@ -32,8 +32,28 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}={:?}: {}", self.variable, self.value, self.why)
+        write!(
+            f,
+            "{}={}: {}",
+            self.variable,
+            excerpt(&self.value),
+            self.why
+        )
     }
+}
+
+/// The most characters of a value that a report shows.
+const SHOWN: usize = 100;
+
+/// `text` quoted and escaped as `Debug` does, cut after [`SHOWN`]
+/// characters: a 64 KiB value would bury the report (and the terminal).
+pub(crate) fn excerpt(text: &str) -> String {
+    let length = text.chars().count();
+    if length <= SHOWN {
+        return format!("{text:?}");
+    }
+    let kept: String = text.chars().take(SHOWN).collect();
+    format!("{kept:?}… ({length} characters)")
 }
 
 /// The settings read from the environment.
@@ -47,8 +67,11 @@ pub struct EnvConfig {
     pub resource_attributes: Vec<KeyValue>,
     /// `OTEL_TRACES_EXPORTER`; `None` when unset.
     pub exporters: Option<Vec<ExporterKind>>,
-    /// Whether an OTLP endpoint is configured.
-    pub otlp_endpoint: bool,
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, else `OTEL_EXPORTER_OTLP_ENDPOINT`.
+    pub otlp_endpoint: Endpoint,
+    /// `OTEL_EXPORTER_OTLP_TRACES_HEADERS`, else `OTEL_EXPORTER_OTLP_HEADERS`:
+    /// the usable entries, decoded.
+    pub otlp_headers: Vec<(String, String)>,
     /// `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`.
     pub otlp_protocol: OtlpProtocol,
     /// `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`.
@@ -63,13 +86,13 @@ pub struct EnvConfig {
     pub tls: TlsFiles,
     /// The count limits (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT` and friends).
     pub span_limits: SpanLimits,
+    /// `OTEL_BSP_MAX_QUEUE_SIZE`, at most [`MAX_QUEUE_SIZE`]: how many
+    /// finished spans may wait for their export.
+    pub max_queue_size: usize,
     /// `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`, else
     /// `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`: the most characters a text
     /// value keeps; `None` for no limit, the specification's default.
     pub value_length_limit: Option<usize>,
-    /// `OTEL_BSP_MAX_QUEUE_SIZE`: how many finished spans may wait for
-    /// their export.
-    pub batch_queue_size: usize,
     /// Values that could not be used.
     pub problems: Vec<Problem>,
 }
@@ -97,8 +120,37 @@ pub struct TlsFiles {
     pub client_key: Option<Setting>,
 }
 
+/// Where OTLP goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    /// Nothing set: the protocol's default, on this host.
+    Default(String),
+    /// The URL to send to, resolved as the specification says (the
+    /// general variable with the signal's path for HTTP, the scheme from
+    /// `OTEL_EXPORTER_OTLP_INSECURE` for gRPC).
+    Set(String),
+    /// Set, but not a URL (reported): there is no OTLP exporter.
+    Invalid,
+}
+
+impl Endpoint {
+    /// The URL, unless it is [`Endpoint::Invalid`].
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Endpoint::Default(url) | Endpoint::Set(url) => Some(url),
+            Endpoint::Invalid => None,
+        }
+    }
+}
+
+/// The most spans the batch processor may queue: its queue is allocated in
+/// full when it starts, so `OTEL_BSP_MAX_QUEUE_SIZE=18446744073709551615`
+/// panicked inside the SDK (capacity overflow), and a merely large value
+/// would allocate gigabytes up front.
+pub const MAX_QUEUE_SIZE: usize = 65_536;
+
 /// The specification's default for `OTEL_BSP_MAX_QUEUE_SIZE`.
-const DEFAULT_BATCH_QUEUE_SIZE: usize = 2048;
+const DEFAULT_QUEUE_SIZE: usize = 2048;
 
 /// The specification's default for `OTEL_EXPORTER_OTLP_TIMEOUT`.
 const DEFAULT_OTLP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -155,8 +207,6 @@ impl EnvConfig {
             .map(|value| resource_attributes(&value, &mut problems))
             .unwrap_or_default();
         let exporters = var("OTEL_TRACES_EXPORTER").map(|value| exporters(&value, &mut problems));
-        let otlp_endpoint = var("OTEL_EXPORTER_OTLP_ENDPOINT").is_some()
-            || var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_some();
         let otlp_protocol = match var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") {
             Some(value) => {
                 otlp_protocol("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", &value, &mut problems)
@@ -165,6 +215,47 @@ impl EnvConfig {
                 .map(|value| otlp_protocol("OTEL_EXPORTER_OTLP_PROTOCOL", &value, &mut problems))
                 .unwrap_or(OtlpProtocol::HttpProtobuf),
         };
+        let insecure = flag_from(
+            &[
+                "OTEL_EXPORTER_OTLP_TRACES_INSECURE",
+                "OTEL_EXPORTER_OTLP_INSECURE",
+            ],
+            &var,
+            &mut problems,
+        );
+        let otlp_endpoint = endpoint(
+            var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+            var("OTEL_EXPORTER_OTLP_ENDPOINT"),
+            otlp_protocol,
+            insecure,
+            &mut problems,
+        );
+        let otlp_headers = [
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+            "OTEL_EXPORTER_OTLP_HEADERS",
+        ]
+        .into_iter()
+        .find_map(|variable| var(variable).map(|value| headers(variable, &value, &mut problems)))
+        .unwrap_or_default();
+        // `opentelemetry-otlp` reads these itself, the specific one first,
+        // and skips a value it cannot use without a word.
+        for variable in [
+            "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+            "OTEL_EXPORTER_OTLP_COMPRESSION",
+        ] {
+            let Some(value) = var(variable) else {
+                continue;
+            };
+            match value.trim().to_ascii_lowercase().as_str() {
+                "gzip" | "none" => break,
+                _ => problems.push(problem(
+                    variable,
+                    &value,
+                    "expected gzip or none; ignored (sent uncompressed unless the other \
+                     OTEL_EXPORTER_OTLP_…COMPRESSION variable says gzip)",
+                )),
+            }
+        }
         let sampler = sampler(
             var("OTEL_TRACES_SAMPLER"),
             var("OTEL_TRACES_SAMPLER_ARG"),
@@ -243,51 +334,72 @@ impl EnvConfig {
         .map(|limit| usize::try_from(limit).unwrap_or(usize::MAX));
         // Read by the SDK's batch processor, which ignores a bad value
         // silently; it is reported here.
+        let mut max_queue_size = DEFAULT_QUEUE_SIZE;
         for (variable, unit) in [
             ("OTEL_BSP_SCHEDULE_DELAY", "milliseconds"),
             ("OTEL_BSP_EXPORT_TIMEOUT", "milliseconds"),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "a count"),
             ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "a count"),
             ("OTEL_BSP_MAX_CONCURRENT_EXPORTS", "a count"),
         ] {
-            if let Some(value) = var(variable) {
-                number(&Setting { variable, value }, unit, &mut problems);
+            let Some(value) = var(variable) else {
+                continue;
+            };
+            let setting = Setting { variable, value };
+            let read = number(&setting, unit, &mut problems);
+            if variable == "OTEL_BSP_MAX_QUEUE_SIZE" {
+                max_queue_size = queue_size(&setting, read, &mut problems);
             }
         }
-        // Also bounds the queue in front of the batch processor
-        // (`loss::Queue`); a queue of 0 would drop every span.
-        let batch_queue_size = var("OTEL_BSP_MAX_QUEUE_SIZE")
-            .and_then(|value| {
-                let setting = Setting {
-                    variable: "OTEL_BSP_MAX_QUEUE_SIZE",
-                    value,
-                };
-                let size = number(&setting, "a count", &mut problems)?;
-                if size == 0 {
-                    problems.push(problem(
-                        setting.variable,
-                        &setting.value,
-                        "a queue of 0 would drop every span; using the default",
-                    ));
-                }
-                usize::try_from(size).ok().filter(|&size| size > 0)
-            })
-            .unwrap_or(DEFAULT_BATCH_QUEUE_SIZE);
+        // A variable read for several settings (`OTEL_ATTRIBUTE_COUNT_LIMIT`
+        // stands in for three) is still reported once.
+        let mut seen = std::collections::HashSet::new();
+        problems.retain(|problem| seen.insert(problem.clone()));
         EnvConfig {
             disabled,
             service_name,
             resource_attributes,
             exporters,
             otlp_endpoint,
+            otlp_headers,
             otlp_protocol,
             sampler,
             propagators,
             otlp_timeout,
             tls,
             span_limits,
+            max_queue_size,
             value_length_limit,
-            batch_queue_size,
             problems,
         }
+    }
+}
+
+/// `OTEL_BSP_MAX_QUEUE_SIZE`, `read` as a number: from 1 (a queue of 0
+/// would drop every span) to [`MAX_QUEUE_SIZE`].
+fn queue_size(setting: &Setting, read: Option<u64>, problems: &mut Vec<Problem>) -> usize {
+    match read {
+        None => DEFAULT_QUEUE_SIZE,
+        Some(0) => {
+            problems.push(problem(
+                setting.variable,
+                &setting.value,
+                "a queue of 0 would drop every span; using the default",
+            ));
+            DEFAULT_QUEUE_SIZE
+        }
+        Some(size) if size > MAX_QUEUE_SIZE as u64 => {
+            problems.push(problem(
+                setting.variable,
+                &setting.value,
+                format!(
+                    "the queue is allocated in full at start; using the most allowed, \
+                     {MAX_QUEUE_SIZE}"
+                ),
+            ));
+            MAX_QUEUE_SIZE
+        }
+        Some(size) => size as usize,
     }
 }
 
@@ -312,6 +424,173 @@ fn number(setting: &Setting, unit: &str, problems: &mut Vec<Problem>) -> Option<
     parsed.ok()
 }
 
+/// `true` or `false` from the first of `variables` that is set; anything
+/// else is reported and read as `false`, as `opentelemetry-otlp` reads it.
+fn flag_from(
+    variables: &[&'static str],
+    var: &impl Fn(&'static str) -> Option<String>,
+    problems: &mut Vec<Problem>,
+) -> bool {
+    let Some((variable, value)) = variables
+        .iter()
+        .find_map(|&variable| var(variable).map(|value| (variable, value)))
+    else {
+        return false;
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" => true,
+        "false" => false,
+        _ => {
+            problems.push(problem(
+                variable,
+                &value,
+                "expected true or false; using false",
+            ));
+            false
+        }
+    }
+}
+
+/// The URL to export to. We resolve it rather than `opentelemetry-otlp`,
+/// which reads a blank value as a URL (and fails), and whose error for a
+/// bad one echoes it whole, with any password in it.
+fn endpoint(
+    traces: Option<String>,
+    general: Option<String>,
+    protocol: OtlpProtocol,
+    insecure: bool,
+    problems: &mut Vec<Problem>,
+) -> Endpoint {
+    let grpc = protocol == OtlpProtocol::Grpc;
+    let (variable, value, url) = match (traces, general) {
+        (Some(value), _) => {
+            let url = value.trim().to_owned();
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", value, url)
+        }
+        (None, Some(value)) => {
+            let base = value.trim();
+            // HTTP appends the signal's path to the general variable only.
+            let url = if grpc {
+                base.to_owned()
+            } else {
+                format!("{}/v1/traces", base.trim_end_matches('/'))
+            };
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", value, url)
+        }
+        (None, None) if grpc => return Endpoint::Default("http://localhost:4317".to_owned()),
+        (None, None) => return Endpoint::Default("http://localhost:4318/v1/traces".to_owned()),
+    };
+    // gRPC may leave the scheme out, and `…_INSECURE` chooses it.
+    let has_scheme = url
+        .split_once("://")
+        .is_some_and(|(scheme, _)| !scheme.contains(['/', '?', '#']));
+    let url = match (has_scheme, grpc, insecure) {
+        (false, true, true) => format!("http://{url}"),
+        (false, true, false) => format!("https://{url}"),
+        _ => url,
+    };
+    let checked = url
+        .parse::<http::Uri>()
+        .map_err(|error| error.to_string())
+        .and_then(|uri| match (uri.scheme_str(), uri.host()) {
+            (Some("http" | "https"), Some(host)) if !host.is_empty() => Ok(()),
+            (Some("http" | "https"), _) => Err("no host".to_owned()),
+            _ => Err("expected a URL starting http:// or https://".to_owned()),
+        });
+    match checked {
+        Ok(()) => Endpoint::Set(url),
+        Err(why) => {
+            problems.push(problem(
+                variable,
+                &without_password(&value),
+                format!(
+                    "not an OTLP endpoint ({why}); no OTLP exporter, traces are printed \
+                     on standard output instead"
+                ),
+            ));
+            Endpoint::Invalid
+        }
+    }
+}
+
+/// `url` with the `user:password@` part of its authority replaced by
+/// `…@`, so that reports never show credentials.
+pub(crate) fn without_password(url: &str) -> String {
+    let start = url.find("://").map_or(0, |at| at + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |at| start + at);
+    match url[start..end].rfind('@') {
+        Some(at) => format!("{}…{}", &url[..start], &url[start + at..]),
+        None => url.to_owned(),
+    }
+}
+
+/// `key1=value1,key2=value2` (values percent-encoded): the headers sent
+/// with every export, often a collector's credentials. A report names the
+/// bad entry by its key and never shows a value.
+fn headers(
+    variable: &'static str,
+    value: &str,
+    problems: &mut Vec<Problem>,
+) -> Vec<(String, String)> {
+    let entries: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .collect();
+    // An entry without `=` may be a value pasted on its own (`Bearer …`):
+    // only its first word is shown.
+    let key_of = |entry: &str| -> String {
+        match entry.split_once('=') {
+            Some((key, _)) => key.trim().to_owned(),
+            None => {
+                let word = entry.split([' ', '\t', ':']).next().unwrap_or_default();
+                if word.len() < entry.len() {
+                    format!("{word}…")
+                } else {
+                    word.to_owned()
+                }
+            }
+        }
+    };
+    let shown = entries
+        .iter()
+        .map(|entry| match entry.split_once('=') {
+            Some((key, _)) => format!("{}=…", key.trim()),
+            None => key_of(entry),
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut usable = Vec::new();
+    for entry in entries {
+        let parsed = entry.split_once('=').and_then(|(key, raw)| {
+            let key = key.trim();
+            let raw = raw.trim();
+            // As `opentelemetry-otlp` does: a value that is not valid
+            // percent-encoding is sent as written.
+            let decoded = percent_decode(raw).unwrap_or_else(|| raw.to_owned());
+            let valid = http::HeaderName::from_bytes(key.as_bytes()).is_ok()
+                && !decoded.is_empty()
+                && http::HeaderValue::from_str(&decoded).is_ok();
+            valid.then(|| (key.to_owned(), decoded))
+        });
+        match parsed {
+            Some(header) => usable.push(header),
+            None => problems.push(problem(
+                variable,
+                &shown,
+                format!(
+                    "the entry with key {} is not name=value with a valid header name and a \
+                     non-empty, printable value; it is left out (values are not shown)",
+                    excerpt(&key_of(entry))
+                ),
+            )),
+        }
+    }
+    usable
+}
+
 /// `key1=value1,key2=value2`, values percent-encoded (W3C baggage octets).
 fn resource_attributes(value: &str, problems: &mut Vec<Problem>) -> Vec<KeyValue> {
     let mut attributes = Vec::new();
@@ -330,7 +609,10 @@ fn resource_attributes(value: &str, problems: &mut Vec<Problem>) -> Vec<KeyValue
             None => problems.push(problem(
                 "OTEL_RESOURCE_ATTRIBUTES",
                 value,
-                format!("the entry {pair:?} is not key=value (percent-encoded); it is left out"),
+                format!(
+                    "the entry {} is not key=value (percent-encoded); it is left out",
+                    excerpt(pair)
+                ),
             )),
         }
     }
@@ -367,7 +649,10 @@ fn exporters(value: &str, problems: &mut Vec<Problem>) -> Vec<ExporterKind> {
             _ => problems.push(problem(
                 "OTEL_TRACES_EXPORTER",
                 value,
-                format!("unknown exporter {name:?} (known: otlp, console, none); it is left out"),
+                format!(
+                    "unknown exporter {} (known: otlp, console, none); it is left out",
+                    excerpt(&name)
+                ),
             )),
         }
     }
@@ -455,7 +740,9 @@ fn propagators(value: &str, problems: &mut Vec<Problem>) -> Propagators {
                 "OTEL_PROPAGATORS",
                 value,
                 format!(
-                    "unsupported propagator {name:?} (supported: tracecontext, baggage, none); it is left out"
+                    "unsupported propagator {} (supported: tracecontext, baggage, none); it is \
+                     left out",
+                    excerpt(&name)
                 ),
             )),
         }
@@ -482,7 +769,22 @@ mod tests {
         assert_eq!(config.exporters, None);
         assert!(matches!(config.sampler, Sampler::ParentBased(_)));
         assert_eq!(config.propagators, Propagators::DEFAULT);
+        assert_eq!(config.max_queue_size, 2048);
         assert!(config.problems.is_empty());
+    }
+
+    #[test]
+    fn a_queue_of_zero_would_drop_everything_and_keeps_the_default() {
+        let config = read(&[("OTEL_BSP_MAX_QUEUE_SIZE", "0")]);
+        assert_eq!(config.max_queue_size, 2048);
+        assert_eq!(
+            config.problems[0].to_string(),
+            "OTEL_BSP_MAX_QUEUE_SIZE=\"0\": a queue of 0 would drop every span; using the default"
+        );
+        assert_eq!(
+            read(&[("OTEL_BSP_MAX_QUEUE_SIZE", "10")]).max_queue_size,
+            10
+        );
     }
 
     #[test]
@@ -645,5 +947,112 @@ mod tests {
                 let _ = read(&[(variable, value), ("OTEL_TRACES_SAMPLER", "traceidratio")]);
             }
         }
+    }
+
+    #[test]
+    fn header_reports_name_the_bad_entry_and_show_no_value() {
+        let config = read(&[(
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            "authorization=Bearer%20s3cr3t,broken-entry,Bearer s3cr3t2,x-key=",
+        )]);
+        assert_eq!(
+            config.otlp_headers,
+            [("authorization".to_owned(), "Bearer s3cr3t".to_owned())]
+        );
+        let shown: Vec<String> = config.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 3, "{shown:#?}");
+        assert!(shown[0].starts_with(
+            "OTEL_EXPORTER_OTLP_HEADERS=\"authorization=…,broken-entry,Bearer…,x-key=…\": \
+             the entry with key \"broken-entry\" is not name=value"
+        ));
+        assert!(shown[1].contains("the entry with key \"Bearer…\""));
+        assert!(shown[2].contains("the entry with key \"x-key\""));
+        assert!(!shown.concat().contains("s3cr3t"), "{shown:#?}");
+    }
+
+    #[test]
+    fn a_blank_specific_variable_does_not_hide_the_general_one() {
+        let config = read(&[
+            ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", " "),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=k"),
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", ""),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"),
+        ]);
+        assert_eq!(
+            config.otlp_headers,
+            [("api-key".to_owned(), "k".to_owned())]
+        );
+        assert_eq!(
+            config.otlp_endpoint,
+            Endpoint::Set("http://collector:4318/v1/traces".to_owned())
+        );
+        assert!(config.problems.is_empty(), "{:?}", config.problems);
+    }
+
+    #[test]
+    fn endpoints_follow_the_specification_and_bad_ones_hide_passwords() {
+        let grpc = |vars: &[(&str, &str)]| {
+            let mut all = vec![("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")];
+            all.extend_from_slice(vars);
+            read(&all).otlp_endpoint
+        };
+        assert_eq!(
+            read(&[]).otlp_endpoint,
+            Endpoint::Default("http://localhost:4318/v1/traces".to_owned())
+        );
+        assert_eq!(
+            grpc(&[]),
+            Endpoint::Default("http://localhost:4317".to_owned())
+        );
+        assert_eq!(
+            grpc(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317")]),
+            Endpoint::Set("https://collector:4317".to_owned())
+        );
+        assert_eq!(
+            grpc(&[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317"),
+                ("OTEL_EXPORTER_OTLP_INSECURE", "true")
+            ]),
+            Endpoint::Set("http://collector:4317".to_owned())
+        );
+        assert_eq!(
+            read(&[("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://c/custom")]).otlp_endpoint,
+            Endpoint::Set("http://c/custom".to_owned())
+        );
+        let config = read(&[(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "http://user:p4ssw0rd@bad host:1/",
+        )]);
+        assert_eq!(config.otlp_endpoint, Endpoint::Invalid);
+        let shown = config.problems[0].to_string();
+        assert!(
+            shown.starts_with(
+                "OTEL_EXPORTER_OTLP_ENDPOINT=\"http://…@bad host:1/\": not an OTLP endpoint"
+            ),
+            "{shown}"
+        );
+        assert_eq!(without_password("user:pw@host"), "…@host");
+        assert_eq!(without_password("http://h/p@th"), "http://h/p@th");
+    }
+
+    #[test]
+    fn a_value_read_for_several_settings_is_reported_once_and_cut_short() {
+        let huge = "y".repeat(5000);
+        let config = read(&[
+            ("OTEL_ATTRIBUTE_COUNT_LIMIT", huge.as_str()),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "18446744073709551615"),
+        ]);
+        let shown: Vec<String> = config.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 2, "{shown:#?}");
+        assert!(shown[0].starts_with(&format!(
+            "OTEL_ATTRIBUTE_COUNT_LIMIT=\"{}\"… (5000 characters): expected a count",
+            "y".repeat(100)
+        )));
+        assert!(
+            shown[1].ends_with("using the most allowed, 65536"),
+            "{}",
+            shown[1]
+        );
+        assert_eq!(config.max_queue_size, MAX_QUEUE_SIZE);
     }
 }

@@ -156,7 +156,7 @@ impl Builder {
         let exporters = self.exporters.or(env.exporters).unwrap_or_else(|| {
             // The specification's default is OTLP; with no endpoint set,
             // nothing would receive it, so show the trace here instead.
-            vec![if env.otlp_endpoint {
+            vec![if matches!(env.otlp_endpoint, env::Endpoint::Set(_)) {
                 ExporterKind::Otlp
             } else {
                 ExporterKind::Console
@@ -175,21 +175,42 @@ impl Builder {
                 env.resource_attributes,
                 self.resource,
             ));
+        let batching = Batching {
+            max_queue_size: env.max_queue_size,
+        };
+        let mut console = false;
         for kind in exporters {
-            provider = match kind {
-                ExporterKind::Console => with_console(provider, env.batch_queue_size),
-                ExporterKind::Otlp => {
-                    match otlp::build(env.otlp_protocol, &tls, env.otlp_timeout) {
-                        Ok(exporter) => with_exporter(provider, exporter, env.batch_queue_size),
+            let exporter = match (kind, env.otlp_endpoint.url()) {
+                (ExporterKind::Console, _) => None,
+                // Reported already.
+                (ExporterKind::Otlp, None) => None,
+                (ExporterKind::Otlp, Some(endpoint)) => {
+                    let settings = otlp::Settings {
+                        protocol: env.otlp_protocol,
+                        endpoint,
+                        headers: &env.otlp_headers,
+                        timeout: env.otlp_timeout,
+                    };
+                    match otlp::build(&settings, &tls) {
+                        Ok(exporter) => Some(exporter),
                         // Say why, and lose nothing.
                         Err(error) => {
                             eprintln!(
                                 "otel_runtime: cannot set up the OTLP exporter: {error}; \
                              printing traces on standard output instead"
                             );
-                            with_console(provider, env.batch_queue_size)
+                            None
                         }
                     }
+                }
+            };
+            provider = match exporter {
+                Some(exporter) => with_exporter(provider, exporter, batching),
+                // Once, even when the OTLP exporter falls back to it.
+                None if console => provider,
+                None => {
+                    console = true;
+                    with_console(provider, batching)
                 }
             };
         }
@@ -239,9 +260,9 @@ where
 fn with_exporter(
     provider: opentelemetry_sdk::trace::TracerProviderBuilder,
     exporter: impl opentelemetry_sdk::trace::SpanExporter + 'static,
-    queue_size: usize,
+    batching: Batching,
 ) -> opentelemetry_sdk::trace::TracerProviderBuilder {
-    let queue = Queue::new(queue_size);
+    let queue = Queue::new(batching.max_queue_size);
     provider.with_span_processor(CountedIn {
         inner: batch(exporter, &queue),
         queue,
@@ -253,24 +274,32 @@ fn with_exporter(
 /// HTTP servers is printed whole, once.
 fn with_console(
     provider: opentelemetry_sdk::trace::TracerProviderBuilder,
-    queue_size: usize,
+    batching: Batching,
 ) -> opentelemetry_sdk::trace::TracerProviderBuilder {
     let roots = std::sync::Arc::new(OpenRoots::default());
     let exporter = ConsoleExporter::stdout().waiting_for(roots.clone());
-    let queue = Queue::new(queue_size);
+    let queue = Queue::new(batching.max_queue_size);
     provider.with_span_processor(CountedIn {
         inner: TrackRoots::new(roots, batch(exporter, &queue)),
         queue,
     })
 }
 
-/// The SDK's batch processor, with the other `OTEL_BSP_*` settings read by
-/// the SDK; `queue` admits spans in front of it, and its own queue is the
-/// same size, so it never drops one itself.
+/// What we decide of the batch processor's settings; it reads the rest
+/// (`OTEL_BSP_*`) itself.
+#[derive(Clone, Copy, Debug)]
+struct Batching {
+    /// `OTEL_BSP_MAX_QUEUE_SIZE`, at most what may be allocated at start.
+    max_queue_size: usize,
+}
+
+/// The SDK's batch processor behind `queue`, which admits spans in front
+/// of it; its own queue is as large, so it never drops one itself.
 fn batch(
     exporter: impl opentelemetry_sdk::trace::SpanExporter + 'static,
     queue: &std::sync::Arc<Queue>,
 ) -> opentelemetry_sdk::trace::BatchSpanProcessor {
+    // The default reads the other `OTEL_BSP_*` variables.
     let config = opentelemetry_sdk::trace::BatchConfigBuilder::default()
         .with_max_queue_size(queue.capacity())
         .build();
@@ -388,6 +417,7 @@ impl fmt::Debug for Guard {
 impl Drop for Guard {
     fn drop(&mut self) {
         if let Some(provider) = self.provider.take() {
+            otlp::shutting_down();
             crate::untraced(|| {
                 if let Err(error) = provider.shutdown_with_timeout(SHUTDOWN_TIMEOUT) {
                     eprintln!("otel_runtime: shutting tracing down: {error}");

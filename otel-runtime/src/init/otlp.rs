@@ -7,9 +7,11 @@
 //! the guard flushes. So exports run on a runtime of this crate's, on its
 //! own thread.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use opentelemetry_otlp::tonic_types::metadata::MetadataMap;
 use opentelemetry_otlp::{
     Protocol as WireProtocol, RetryPolicy, WithExportConfig as _, WithHttpConfig as _,
     WithTonicConfig as _,
@@ -32,28 +34,87 @@ pub enum OtlpProtocol {
 }
 
 /// An OTLP exporter whose exports run on this crate's runtime.
+///
+/// Two exporters to the same collector, told apart by their retries:
+/// while the program runs, a failed export is retried until the export
+/// timeout, so that a collector that restarts within it loses nothing;
+/// once the guard shuts tracing down, the last exports retry only as the
+/// SDK does by default (three times, within a second), so that a program
+/// whose collector is gone exits at once. (An export that is still
+/// retrying when shutdown begins is waited for within the guard's bound.)
 #[derive(Debug)]
-pub(crate) struct OtlpExporter(Arc<opentelemetry_otlp::SpanExporter>);
+pub(crate) struct OtlpExporter {
+    running: Arc<opentelemetry_otlp::SpanExporter>,
+    at_shutdown: Arc<opentelemetry_otlp::SpanExporter>,
+}
 
-/// Builds the exporter; the endpoint, headers, timeout and compression come
-/// from the `OTEL_EXPORTER_OTLP_*` variables, read by `opentelemetry-otlp`,
-/// the certificates from `tls`. `timeout` is the HTTP client's, which we
-/// build (gRPC reads its own).
-pub(crate) fn build(
-    protocol: OtlpProtocol,
+/// Set when the guard starts shutting tracing down, for good.
+static SHUTTING_DOWN: AtomicBool = AtomicBool::new(false);
+
+/// The guard is shutting tracing down: the exports from now on are the
+/// last ones.
+pub(crate) fn shutting_down() {
+    SHUTTING_DOWN.store(true, Ordering::Release);
+}
+
+/// What the exporter is built with, resolved from the `OTEL_EXPORTER_OTLP_*`
+/// variables by `env`, and handed to `opentelemetry-otlp` in code, which
+/// takes precedence over its own reading of them: a blank `…_TRACES_…`
+/// variable then no longer hides the general one, and a bad value is
+/// reported by us, without echoing headers or passwords.
+pub(crate) struct Settings<'a> {
+    pub protocol: OtlpProtocol,
+    pub endpoint: &'a str,
+    pub headers: &'a [(String, String)],
+    /// How long one export may take.
+    pub timeout: Duration,
+}
+
+/// Builds the exporter; compression comes from the
+/// `OTEL_EXPORTER_OTLP_*COMPRESSION` variables, read by `opentelemetry-otlp`,
+/// the certificates from `tls`.
+pub(crate) fn build(settings: &Settings<'_>, tls: &Tls) -> Result<OtlpExporter, String> {
+    let retrying = RetryPolicy::default()
+        .with_max_retries(usize::MAX)
+        .with_initial_delay(Duration::from_millis(100))
+        .with_max_delay(Duration::from_secs(2));
+    Ok(OtlpExporter {
+        running: Arc::new(build_one(settings, tls, retrying)?),
+        at_shutdown: Arc::new(build_one(settings, tls, RetryPolicy::default())?),
+    })
+}
+
+fn build_one(
+    settings: &Settings<'_>,
     tls: &Tls,
-    timeout: Duration,
-) -> Result<OtlpExporter, String> {
+    retries: RetryPolicy,
+) -> Result<opentelemetry_otlp::SpanExporter, String> {
     let _runtime = runtime().enter();
     let builder = opentelemetry_otlp::SpanExporter::builder();
-    let exporter = match protocol {
-        OtlpProtocol::Grpc => builder
-            .with_tonic()
-            .with_tls_config(tls.grpc())
-            .with_retry_policy(retry_policy())
-            .build(),
+    let exporter = match settings.protocol {
+        OtlpProtocol::Grpc => {
+            let mut metadata = http::HeaderMap::new();
+            for (name, value) in settings.headers {
+                // Checked by `env`; a header that still fails is left out,
+                // as `opentelemetry-otlp` does.
+                if let (Ok(name), Ok(value)) = (
+                    http::HeaderName::from_bytes(name.as_bytes()),
+                    http::HeaderValue::from_str(value),
+                ) {
+                    metadata.insert(name, value);
+                }
+            }
+            builder
+                .with_tonic()
+                .with_endpoint(settings.endpoint)
+                .with_timeout(settings.timeout)
+                .with_metadata(MetadataMap::from_headers(metadata))
+                .with_tls_config(tls.grpc())
+                .with_retry_policy(retries)
+                .build()
+        }
         OtlpProtocol::HttpProtobuf | OtlpProtocol::HttpJson => {
-            let wire = if protocol == OtlpProtocol::HttpJson {
+            let wire = if settings.protocol == OtlpProtocol::HttpJson {
                 WireProtocol::HttpJson
             } else {
                 WireProtocol::HttpBinary
@@ -61,25 +122,15 @@ pub(crate) fn build(
             builder
                 .with_http()
                 .with_protocol(wire)
-                .with_http_client(tls.http_client(timeout)?)
-                .with_retry_policy(retry_policy())
+                .with_endpoint(settings.endpoint)
+                .with_timeout(settings.timeout)
+                .with_headers(settings.headers.iter().cloned().collect())
+                .with_http_client(tls.http_client(settings.timeout)?)
+                .with_retry_policy(retries)
                 .build()
         }
     };
-    exporter
-        .map(|exporter| OtlpExporter(Arc::new(exporter)))
-        .map_err(|error| error.to_string())
-}
-
-/// Retries until the export timeout (`OTEL_EXPORTER_OTLP_TIMEOUT`, which
-/// bounds each export), rather than the SDK's three: a collector that
-/// restarts within that time loses nothing. Meanwhile the batch
-/// processor's queue fills, and what it cannot hold is counted as dropped.
-fn retry_policy() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_max_retries(usize::MAX)
-        .with_initial_delay(Duration::from_millis(100))
-        .with_max_delay(Duration::from_secs(2))
+    exporter.map_err(|error| error.to_string())
 }
 
 /// The runtime the exporters run on: one worker thread, for the life
@@ -98,7 +149,11 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 
 impl SpanExporter for OtlpExporter {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        let exporter = Arc::clone(&self.0);
+        let exporter = if SHUTTING_DOWN.load(Ordering::Acquire) {
+            Arc::clone(&self.at_shutdown)
+        } else {
+            Arc::clone(&self.running)
+        };
         runtime()
             .spawn(async move { exporter.export(batch).await })
             .await
@@ -107,14 +162,17 @@ impl SpanExporter for OtlpExporter {
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         let _runtime = runtime().enter();
-        self.0.shutdown_with_timeout(timeout)
+        let running = self.running.shutdown_with_timeout(timeout);
+        self.at_shutdown.shutdown_with_timeout(timeout).and(running)
     }
 
     fn set_resource(&mut self, resource: &Resource) {
-        // Set once, before the first export, while this is the only
-        // reference.
-        if let Some(exporter) = Arc::get_mut(&mut self.0) {
-            exporter.set_resource(resource);
+        // Set once, before the first export, while these are the only
+        // references.
+        for exporter in [&mut self.running, &mut self.at_shutdown] {
+            if let Some(exporter) = Arc::get_mut(exporter) {
+                exporter.set_resource(resource);
+            }
         }
     }
 }
