@@ -2,7 +2,7 @@
 //! and the OTLP gRPC exporter, to a receiver on loopback (the generated
 //! server of the official OTLP protocol, counting what arrives); and the
 //! latency of the calling threads meanwhile, against the same calls whose
-//! spans are dropped at once.
+//! spans are dropped at once, and against a collector that is down.
 //!
 //! The exporting phase runs in a child process set up as a program is, by
 //! `otel_runtime::init` with `OTEL_EXPORTER_OTLP_ENDPOINT` pointing at the
@@ -179,6 +179,27 @@ fn main() {
 
     let received = Arc::new(AtomicU64::new(0));
     let (port, _receiver) = start_receiver(Arc::clone(&received));
+    let busy = child_phase(threads, seconds, port);
+    let received = received.load(Ordering::Relaxed);
+    // A collector that is down: nothing listens on this port.
+    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead = child_phase(threads, seconds, dead_port);
+    print_table(threads, seconds, &idle, &busy, received, &dead);
+}
+
+/// What a child exporting to `port` did, and how long its guard took.
+struct ChildPhase {
+    phase: Phase,
+    flushed: Duration,
+}
+
+/// Runs the busy child, exporting over gRPC to `port`; passes on what it
+/// said about loss.
+fn child_phase(threads: usize, seconds: f64, port: u16) -> ChildPhase {
     let output = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             seconds.to_string(),
@@ -194,7 +215,7 @@ fn main() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let busy = stdout
+    let phase = stdout
         .lines()
         .find_map(Phase::from_line)
         .unwrap_or_else(|| {
@@ -207,21 +228,19 @@ fn main() {
         .lines()
         .find_map(|line| line.strip_prefix("flushed ")?.parse().ok())
         .map_or(Duration::ZERO, Duration::from_nanos);
-    let received = received.load(Ordering::Relaxed);
-    print_table(threads, seconds, &idle, &busy, received, flushed);
-    // What the child reported about loss, if anything.
     for line in String::from_utf8_lossy(&output.stderr).lines() {
-        println!("child: {line}");
+        println!("child (port {port}): {line}");
     }
+    ChildPhase { phase, flushed }
 }
 
 fn print_table(
     threads: usize,
     seconds: f64,
     idle: &Phase,
-    busy: &Phase,
+    busy: &ChildPhase,
     received: u64,
-    flushed: Duration,
+    dead: &ChildPhase,
 ) {
     println!("throughput: {threads} threads, {seconds} s per phase, batch processor defaults");
     println!("| phase | spans made per s | received per s | dropped | p50 call | p99 call |");
@@ -232,17 +251,26 @@ fn print_table(
         idle.p50,
         idle.p99
     );
+    let (phase, flushed) = (&busy.phase, busy.flushed);
     println!(
         "| OTLP gRPC to loopback | {:.0} | {:.0} | {} of {} | {:?} | {:?} |",
-        busy.calls as f64 / busy.seconds,
-        received as f64 / (busy.seconds + flushed.as_secs_f64()),
-        busy.calls.saturating_sub(received),
-        busy.calls,
-        busy.p50,
-        busy.p99
+        phase.calls as f64 / phase.seconds,
+        received as f64 / (phase.seconds + flushed.as_secs_f64()),
+        phase.calls.saturating_sub(received),
+        phase.calls,
+        phase.p50,
+        phase.p99
     );
     println!(
-        "p99 while exporting ÷ p99 discarding: {:.2}; shutdown flushed in {flushed:?}",
-        busy.p99.as_secs_f64() / idle.p99.as_secs_f64()
+        "| OTLP gRPC to a dead endpoint | {:.0} | 0 | all | {:?} | {:?} |",
+        dead.phase.calls as f64 / dead.phase.seconds,
+        dead.phase.p50,
+        dead.phase.p99
+    );
+    println!(
+        "p99 ÷ p99 discarding: exporting {:.2}, dead endpoint {:.2}; shutdown took {flushed:?} (exporting), {:?} (dead endpoint)",
+        phase.p99.as_secs_f64() / idle.p99.as_secs_f64(),
+        dead.phase.p99.as_secs_f64() / idle.p99.as_secs_f64(),
+        dead.flushed
     );
 }
