@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use futures_util::future::{Either, select};
 use opentelemetry_otlp::tonic_types::metadata::MetadataMap;
 use opentelemetry_otlp::{
     Protocol as WireProtocol, RetryPolicy, WithExportConfig as _, WithHttpConfig as _,
@@ -38,10 +39,10 @@ pub enum OtlpProtocol {
 /// Two exporters to the same collector, told apart by their retries:
 /// while the program runs, a failed export is retried until the export
 /// timeout, so that a collector that restarts within it loses nothing;
-/// once the guard shuts tracing down, the last exports retry only as the
-/// SDK does by default (three times, within a second), so that a program
-/// whose collector is gone exits at once. (An export that is still
-/// retrying when shutdown begins is waited for within the guard's bound.)
+/// once the guard shuts tracing down, each last export is tried once, so
+/// that a program whose collector is gone exits at once. (An export that
+/// is still retrying when shutdown begins is given [`GRACE_AT_SHUTDOWN`]
+/// more.)
 #[derive(Debug)]
 pub(crate) struct OtlpExporter {
     running: Arc<opentelemetry_otlp::SpanExporter>,
@@ -80,7 +81,7 @@ pub(crate) fn build(settings: &Settings<'_>, tls: &Tls) -> Result<OtlpExporter, 
         .with_max_delay(Duration::from_secs(2));
     Ok(OtlpExporter {
         running: Arc::new(build_one(settings, tls, retrying)?),
-        at_shutdown: Arc::new(build_one(settings, tls, RetryPolicy::default())?),
+        at_shutdown: Arc::new(build_one(settings, tls, RetryPolicy::disabled())?),
     })
 }
 
@@ -147,15 +148,40 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
+/// How long an export that began before shutdown may still take after it
+/// began (it may be retrying against a collector that is gone).
+const GRACE_AT_SHUTDOWN: Duration = Duration::from_secs(1);
+
+/// Ends [`GRACE_AT_SHUTDOWN`] after the guard began shutting down.
+async fn grace_over() {
+    while !SHUTTING_DOWN.load(Ordering::Acquire) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(GRACE_AT_SHUTDOWN).await;
+}
+
 impl SpanExporter for OtlpExporter {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        let exporter = if SHUTTING_DOWN.load(Ordering::Acquire) {
-            Arc::clone(&self.at_shutdown)
+        let last = SHUTTING_DOWN.load(Ordering::Acquire);
+        let exporter = Arc::clone(if last {
+            &self.at_shutdown
         } else {
-            Arc::clone(&self.running)
-        };
+            &self.running
+        });
         runtime()
-            .spawn(async move { exporter.export(batch).await })
+            .spawn(async move {
+                let export = std::pin::pin!(exporter.export(batch));
+                if last {
+                    return export.await;
+                }
+                match select(export, std::pin::pin!(grace_over())).await {
+                    Either::Left((result, _)) => result,
+                    Either::Right(_) => Err(OTelSdkError::InternalFailure(format!(
+                        "given up at shutdown: the collector had not taken this batch \
+                         {GRACE_AT_SHUTDOWN:?} after shutdown began"
+                    ))),
+                }
+            })
             .await
             .unwrap_or_else(|error| Err(OTelSdkError::InternalFailure(error.to_string())))
     }
