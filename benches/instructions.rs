@@ -74,6 +74,16 @@ fn main() {
             otel_runtime::set_tracer_provider(provider(Sampler::AlwaysOff));
             repeat(&traced::work);
         }
+        // The same sampler, set up by `init`, which decides a root span
+        // before the SDK builds it.
+        "traced_sampled_out_init" => {
+            let _guard = otel_runtime::builder()
+                .no_exporter()
+                .sampler(Sampler::AlwaysOff)
+                .init()
+                .unwrap();
+            repeat(&traced::work);
+        }
         "raw_sdk_sampled_out" => {
             let tracer = provider(Sampler::AlwaysOff).tracer("raw-sdk");
             repeat(&|a, s| raw_sdk::work(&tracer, a, s));

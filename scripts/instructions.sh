@@ -29,7 +29,7 @@ count() {
 
 echo "| setting | instructions per call |"
 echo "|---|---:|"
-for mode in plain traced_disabled instrument_disabled traced_sampled_out raw_sdk_sampled_out \
+for mode in plain traced_disabled instrument_disabled traced_sampled_out traced_sampled_out_init raw_sdk_sampled_out \
     traced_unsampled_parent raw_sdk_unsampled_parent \
     traced_recording raw_sdk_recording raw_sdk_same_span tracing_otel_recording; do
     one=$(count "$mode" "$calls")

@@ -151,8 +151,45 @@ fn child() {
             println!("current span: {}", current_span_id());
             drop(guard);
         }
+        // Root calls, each printing the `traceparent` it would send.
+        "roots" => {
+            let guard = otel_runtime::builder()
+                .exporter(otel_runtime::ExporterKind::Console)
+                .init()
+                .unwrap();
+            for id in 0..200 {
+                println!("sends: {}", traceparent_sent(id));
+            }
+            drop(guard);
+        }
         other => panic!("unknown child role {other}"),
     }
+}
+
+/// The `traceparent` that a request made inside this call (and inside a
+/// child call) would carry.
+#[traced]
+fn traceparent_sent(id: u32) -> String {
+    let outer = outgoing_traceparent();
+    let inner = request_with_traceparent(id);
+    assert_eq!(outer[3..35], inner[3..35], "one trace: {outer} {inner}");
+    assert_eq!(outer[52..], inner[52..], "one decision: {outer} {inner}");
+    outer
+}
+
+#[traced]
+fn request_with_traceparent(id: u32) -> String {
+    db_query(id);
+    outgoing_traceparent()
+}
+
+fn outgoing_traceparent() -> String {
+    let mut headers = std::collections::HashMap::new();
+    otel_runtime::propagation::inject_context(
+        &otel_runtime::opentelemetry::Context::current(),
+        &mut headers,
+    );
+    headers.remove("traceparent").unwrap_or_default()
 }
 
 /// Header lines: `trace <id>  <duration>  <n> spans` (libtest may print
@@ -278,4 +315,53 @@ fn under_an_unsampled_parent_a_parent_based_sampler_makes_no_span_at_all() {
         "{stdout}"
     );
     assert!(stdout.contains("  1 span\n"), "{stdout}");
+}
+
+/// A root span that the sampler drops still has a trace of its own, which
+/// its children share and outgoing requests carry, marked not sampled;
+/// whichever way it is decided (`init` decides a root before the SDK is
+/// asked when the sampler looks at the trace ID alone).
+#[test]
+fn dropped_roots_still_carry_their_own_trace_and_the_decision() {
+    for (sampler, ratio) in [
+        ("always_off", "1"),
+        ("parentbased_always_off", "1"),
+        ("traceidratio", "0.5"),
+        ("parentbased_traceidratio", "0.5"),
+        ("always_on", "1"),
+    ] {
+        let stdout = run_child(
+            "roots",
+            &[
+                ("OTEL_TRACES_SAMPLER", sampler),
+                ("OTEL_TRACES_SAMPLER_ARG", ratio),
+            ],
+        )
+        .stdout;
+        let sent: Vec<&str> = stdout
+            .lines()
+            .filter_map(|line| line.split("sends: ").nth(1))
+            .collect();
+        assert_eq!(sent.len(), 200, "{sampler}: {stdout}");
+        let traces: std::collections::HashSet<&str> =
+            sent.iter().map(|header| &header[3..35]).collect();
+        assert_eq!(traces.len(), 200, "{sampler}: a trace per root");
+        assert!(
+            sent.iter().all(|header| header.len() == 55
+                && header.starts_with("00-")
+                && !header.contains("-00000000000000000000000000000000-")
+                && !header.contains("-0000000000000000-")),
+            "{sampler}: {sent:?}"
+        );
+        let kept = sent.iter().filter(|header| header.ends_with("-01")).count();
+        // Every kept root is printed, with its three spans.
+        assert_eq!(traces_printed(&stdout), kept, "{sampler}: {stdout}");
+        assert_eq!(stdout.matches("  3 spans").count(), kept, "{sampler}");
+        match ratio {
+            "1" if sampler.ends_with("always_on") => assert_eq!(kept, 200),
+            "1" => assert_eq!(kept, 0, "{sampler}"),
+            // Half, give or take what chance allows in 200 draws.
+            _ => assert!((60..=140).contains(&kept), "{sampler}: {kept} kept"),
+        }
+    }
 }

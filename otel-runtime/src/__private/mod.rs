@@ -7,6 +7,7 @@ mod outcome;
 pub(crate) mod panic;
 mod provider;
 mod reentry;
+mod sampling;
 mod span;
 mod tracers;
 mod value;
@@ -20,6 +21,7 @@ pub use span::{Active, CallSite, Entered, Relations, Starting, function_name, st
 pub use std::boxed::Box;
 
 pub(crate) use provider::{changed as provider_changed, parent_decides_from_now};
+pub(crate) use sampling::{ChosenIds, by_trace_id, roots_decided_by};
 
 /// Runs `f` with tracing off on this thread: a traced function it calls
 /// makes no span. For the runtime's own set-up code.

@@ -4,10 +4,13 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use opentelemetry::global::BoxedSpan;
-use opentelemetry::trace::{Link, Span as _, SpanKind, SpanRef, TraceContextExt as _, Tracer as _};
+use opentelemetry::trace::{
+    Link, Span as _, SpanContext, SpanKind, SpanRef, TraceContextExt as _, Tracer as _,
+};
 use opentelemetry::{Context, ContextGuard, KeyValue, Value};
 
 use super::outcome::ErrorMode;
+use super::sampling::{self, Root};
 use super::{panic, provider, reentry, tracers};
 use crate::{IntoLink, IntoParent};
 
@@ -136,14 +139,32 @@ fn start_in_full(
     relations: Relations,
 ) -> Starting {
     let Relations { parent, links } = relations;
-    let span = start_span(site, parent.as_ref(), links);
+    let root = match &parent {
+        Some(parent) => sampling::decide(site, parent),
+        None => Context::map_current(|current| sampling::decide(site, current)),
+    };
+    let span = match root {
+        Root::Dropped(context) => Some(Made::Dropped(context)),
+        Root::Kept(trace_id) => {
+            sampling::with_trace_id(trace_id, || start_span(site, parent.as_ref(), links))
+                .map(Made::Sdk)
+        }
+        Root::Undecided => start_span(site, parent.as_ref(), links).map(Made::Sdk),
+    };
     Starting(span.map(|span| StartingSpan {
-        recording: span.is_recording(),
+        recording: matches!(&span, Made::Sdk(span) if span.is_recording()),
         span,
         parent,
         site,
         _inside: inside,
     }))
+}
+
+/// A span as started: by the SDK, or, for a root that the sampler dropped,
+/// only its context (see `sampling`).
+enum Made {
+    Sdk(BoxedSpan),
+    Dropped(SpanContext),
 }
 
 /// The span, or `None` when it would change nothing: with no provider
@@ -229,7 +250,7 @@ pub struct Starting(Option<StartingSpan>);
 /// machinery: recording an argument runs its `Debug` impl, which may call
 /// traced code (an allocator).
 struct StartingSpan {
-    span: BoxedSpan,
+    span: Made,
     /// The context to run the body in, when `parent` gave one.
     parent: Option<Context>,
     site: &'static CallSite,
@@ -248,8 +269,15 @@ impl Starting {
     /// Sets one attribute; `None` (an `Option` that is `None`) sets nothing.
     #[inline]
     pub fn attr(&mut self, key: &'static str, value: Option<Value>) {
-        if let (Some(starting), Some(value)) = (&mut self.0, value) {
-            starting.span.set_attribute(KeyValue::new(key, value));
+        if let (
+            Some(StartingSpan {
+                span: Made::Sdk(span),
+                ..
+            }),
+            Some(value),
+        ) = (&mut self.0, value)
+        {
+            span.set_attribute(KeyValue::new(key, value));
         }
     }
 
@@ -279,9 +307,13 @@ impl StartingSpan {
     /// Makes the context that carries the span; the thread leaves the
     /// machinery as `self._inside` drops.
     fn into_active(self) -> Active {
-        let cx = match self.parent {
-            Some(parent) => parent.with_span(self.span),
-            None => Context::current_with_span(self.span),
+        let cx = match (self.parent, self.span) {
+            (Some(parent), Made::Sdk(span)) => parent.with_span(span),
+            (None, Made::Sdk(span)) => Context::current_with_span(span),
+            (Some(parent), Made::Dropped(context)) => parent.with_remote_span_context(context),
+            (None, Made::Dropped(context)) => {
+                Context::map_current(|current| current.with_remote_span_context(context))
+            }
         };
         Active {
             cx: Some(cx),

@@ -76,6 +76,9 @@ pub struct EnvConfig {
     pub otlp_protocol: OtlpProtocol,
     /// `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`.
     pub sampler: Sampler,
+    /// What [`EnvConfig::sampler`] decides for root spans: the sampler it
+    /// delegates them to, when it is `ParentBased`.
+    pub root_sampler: Sampler,
     /// `OTEL_PROPAGATORS`: whether W3C trace context and baggage are on.
     pub propagators: Propagators,
     /// `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`, else `OTEL_EXPORTER_OTLP_TIMEOUT`:
@@ -256,7 +259,7 @@ impl EnvConfig {
                 )),
             }
         }
-        let sampler = sampler(
+        let (sampler, root_sampler) = sampler(
             var("OTEL_TRACES_SAMPLER"),
             var("OTEL_TRACES_SAMPLER_ARG"),
             &mut problems,
@@ -364,6 +367,7 @@ impl EnvConfig {
             otlp_headers,
             otlp_protocol,
             sampler,
+            root_sampler,
             propagators,
             otlp_timeout,
             tls,
@@ -676,7 +680,12 @@ fn otlp_protocol(variable: &'static str, value: &str, problems: &mut Vec<Problem
     }
 }
 
-fn sampler(name: Option<String>, arg: Option<String>, problems: &mut Vec<Problem>) -> Sampler {
+/// The sampler, and the one it amounts to for root spans.
+fn sampler(
+    name: Option<String>,
+    arg: Option<String>,
+    problems: &mut Vec<Problem>,
+) -> (Sampler, Sampler) {
     let ratio = |problems: &mut Vec<Problem>| match &arg {
         None => 1.0,
         Some(text) => match text.trim().parse::<f64>() {
@@ -691,18 +700,23 @@ fn sampler(name: Option<String>, arg: Option<String>, problems: &mut Vec<Problem
             }
         },
     };
+    let parent_based = |root: Sampler| (Sampler::ParentBased(Box::new(root.clone())), root);
     let Some(name) = name else {
-        return Sampler::ParentBased(Box::new(Sampler::AlwaysOn));
+        return parent_based(Sampler::AlwaysOn);
     };
     match name.trim().to_ascii_lowercase().as_str() {
-        "always_on" => Sampler::AlwaysOn,
-        "always_off" => Sampler::AlwaysOff,
-        "traceidratio" => Sampler::TraceIdRatioBased(ratio(problems)),
-        "parentbased_always_on" => Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
-        "parentbased_always_off" => Sampler::ParentBased(Box::new(Sampler::AlwaysOff)),
-        "parentbased_traceidratio" => {
-            Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(ratio(problems))))
+        "always_on" => (Sampler::AlwaysOn, Sampler::AlwaysOn),
+        "always_off" => (Sampler::AlwaysOff, Sampler::AlwaysOff),
+        "traceidratio" => {
+            let ratio = ratio(problems);
+            (
+                Sampler::TraceIdRatioBased(ratio),
+                Sampler::TraceIdRatioBased(ratio),
+            )
         }
+        "parentbased_always_on" => parent_based(Sampler::AlwaysOn),
+        "parentbased_always_off" => parent_based(Sampler::AlwaysOff),
+        "parentbased_traceidratio" => parent_based(Sampler::TraceIdRatioBased(ratio(problems))),
         _ => {
             problems.push(problem(
                 "OTEL_TRACES_SAMPLER",
@@ -710,7 +724,7 @@ fn sampler(name: Option<String>, arg: Option<String>, problems: &mut Vec<Problem
                 "unknown sampler (known: always_on, always_off, traceidratio, parentbased_always_on, \
                  parentbased_always_off, parentbased_traceidratio); using parentbased_always_on",
             ));
-            Sampler::ParentBased(Box::new(Sampler::AlwaysOn))
+            parent_based(Sampler::AlwaysOn)
         }
     }
 }

@@ -163,12 +163,19 @@ impl Builder {
             }]
         });
         crate::limits::set_value_length(env.value_length_limit);
+        // The decision for root spans, when it depends on the trace ID alone
+        // (see `__private::sampling`).
+        let roots = match &self.sampler {
+            Some(sampler) => crate::__private::by_trace_id(sampler),
+            None => Some(env.root_sampler),
+        };
         let sampler = self.sampler.unwrap_or(env.sampler);
         // Its decision for a child of an unsampled span is always to drop
         // (`Sampler::ParentBased` has no other), which traced calls use.
         let parent_based = matches!(sampler, Sampler::ParentBased(_));
         let mut provider = SdkTracerProvider::builder()
             .with_sampler(sampler)
+            .with_id_generator(crate::__private::ChosenIds::default())
             .with_span_limits(env.span_limits)
             .with_resource(resource(
                 self.service_name.or(env.service_name),
@@ -218,6 +225,9 @@ impl Builder {
         set_tracer_provider(provider.clone());
         if parent_based {
             crate::__private::parent_decides_from_now();
+        }
+        if let Some(roots) = roots {
+            crate::__private::roots_decided_by(roots);
         }
         crate::untraced(|| match self.propagator {
             Some(chosen) => global::set_text_map_propagator(BoxedPropagator(chosen)),

@@ -1,0 +1,217 @@
+//! The sampling decision for a root span, made before the SDK is asked.
+//!
+//! A root span that the sampler drops records nothing, yet the SDK builds
+//! it in full first: a span builder, the attribute list, a boxed span. When
+//! `init` chose the sampler from the standard ones, whose decision for a
+//! root depends on nothing but its trace ID, this crate draws the trace ID,
+//! asks that sampler, and for a dropped root only makes the span context
+//! that its children and outgoing requests carry, as the SDK would.
+//!
+//! For a kept root, the SDK must decide the same: it draws the trace ID
+//! through [`ChosenIds`], which hands it the one drawn here.
+
+use std::cell::Cell;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId};
+use opentelemetry::{Context, KeyValue};
+use opentelemetry_sdk::trace::{
+    IdGenerator, RandomIdGenerator, Sampler, SamplingDecision, ShouldSample as _,
+};
+
+use super::provider;
+use super::span::CallSite;
+
+/// The sampler of root spans, as `init` set it up.
+static ROOTS: OnceLock<Sampler> = OnceLock::new();
+
+/// The epoch in which `init` installed the provider that [`ROOTS`] belongs
+/// to; `0` when there is none.
+static ROOTS_IN: AtomicU64 = AtomicU64::new(0);
+
+/// `init` installed a provider (and bumped the epoch) whose decision for a
+/// root span is `sampler`'s, one that decides by the trace ID alone.
+pub(crate) fn roots_decided_by(sampler: Sampler) {
+    // `init` runs once per process.
+    if ROOTS.set(sampler).is_ok() {
+        ROOTS_IN.store(provider::epoch(), Ordering::Release);
+    }
+}
+
+/// What was decided for a span about to start under `parent`.
+pub(crate) enum Root {
+    /// Not a root, or no sampler known: the SDK decides.
+    Undecided,
+    /// A root that is kept: the SDK builds it, with this trace ID.
+    Kept(TraceId),
+    /// A root that is dropped: its context, and nothing else.
+    Dropped(SpanContext),
+}
+
+/// Decides for a root span (one whose parent has no valid span).
+#[inline]
+pub(crate) fn decide(site: &CallSite, parent: &Context) -> Root {
+    if ROOTS_IN.load(Ordering::Relaxed) != provider::epoch()
+        || parent.span().span_context().is_valid()
+    {
+        return Root::Undecided;
+    }
+    let Some(sampler) = ROOTS.get() else {
+        return Root::Undecided;
+    };
+    decide_root(sampler, site, parent)
+}
+
+fn decide_root(sampler: &Sampler, site: &CallSite, parent: &Context) -> Root {
+    let ids = RandomIdGenerator::default();
+    let trace_id = ids.new_trace_id();
+    let no_attributes: &[KeyValue] = &[];
+    let result = sampler.should_sample(
+        Some(parent),
+        trace_id,
+        site.name,
+        &site.kind,
+        no_attributes,
+        &[],
+    );
+    match result.decision {
+        SamplingDecision::Drop => Root::Dropped(SpanContext::new(
+            trace_id,
+            ids.new_span_id(),
+            TraceFlags::default(),
+            false,
+            result.trace_state,
+        )),
+        SamplingDecision::RecordOnly | SamplingDecision::RecordAndSample => Root::Kept(trace_id),
+    }
+}
+
+thread_local! {
+    // `const` and without a destructor, like `reentry`'s flags.
+    static CHOSEN: Cell<Option<TraceId>> = const { Cell::new(None) };
+}
+
+/// Runs `build` with `trace_id` as the next trace ID that [`ChosenIds`]
+/// hands out on this thread.
+pub(crate) fn with_trace_id<R>(trace_id: TraceId, build: impl FnOnce() -> R) -> R {
+    CHOSEN.set(Some(trace_id));
+    let built = build();
+    // Unused when the SDK drew none (a provider already shut down).
+    CHOSEN.set(None);
+    built
+}
+
+/// The SDK's random IDs, except for a trace ID chosen by [`with_trace_id`].
+#[derive(Debug, Default)]
+pub(crate) struct ChosenIds(RandomIdGenerator);
+
+impl IdGenerator for ChosenIds {
+    fn new_trace_id(&self) -> TraceId {
+        CHOSEN
+            .try_with(Cell::take)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| self.0.new_trace_id())
+    }
+
+    fn new_span_id(&self) -> SpanId {
+        self.0.new_span_id()
+    }
+}
+
+/// The sampler of root spans that `sampler` amounts to, when it is one that
+/// decides by the trace ID alone. A `ParentBased` sampler's root sampler
+/// cannot be looked into, so `init` passes the one it read from
+/// `OTEL_TRACES_SAMPLER` itself.
+pub(crate) fn by_trace_id(sampler: &Sampler) -> Option<Sampler> {
+    match sampler {
+        Sampler::AlwaysOn => Some(Sampler::AlwaysOn),
+        Sampler::AlwaysOff => Some(Sampler::AlwaysOff),
+        Sampler::TraceIdRatioBased(ratio) => Some(Sampler::TraceIdRatioBased(*ratio)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::trace::SpanKind;
+
+    static SITE: CallSite = CallSite {
+        name: "root",
+        kind: SpanKind::Internal,
+        function: || "root",
+        file: "",
+        line: 0,
+        scope_name: "",
+        scope_version: "",
+        attributes: 0,
+        errors: super::super::outcome::ErrorMode {
+            record: false,
+            exception_event: false,
+            debug_message: false,
+        },
+    };
+
+    #[test]
+    fn a_ratio_decides_as_the_sdk_does_for_the_same_trace_id() {
+        let sampler = Sampler::TraceIdRatioBased(0.5);
+        let parent = Context::new();
+        let (mut kept, mut dropped) = (0, 0);
+        for _ in 0..2000 {
+            match decide_root(&sampler, &SITE, &parent) {
+                Root::Kept(trace_id) => {
+                    kept += 1;
+                    let sdk = sampler.should_sample(
+                        Some(&parent),
+                        trace_id,
+                        "root",
+                        &SpanKind::Internal,
+                        &[],
+                        &[],
+                    );
+                    assert_ne!(sdk.decision, SamplingDecision::Drop);
+                }
+                Root::Dropped(context) => {
+                    dropped += 1;
+                    assert!(context.is_valid() && !context.is_sampled());
+                    let sdk = sampler.should_sample(
+                        Some(&parent),
+                        context.trace_id(),
+                        "root",
+                        &SpanKind::Internal,
+                        &[],
+                        &[],
+                    );
+                    assert_eq!(sdk.decision, SamplingDecision::Drop);
+                }
+                Root::Undecided => unreachable!(),
+            }
+        }
+        // Half and half, give or take what chance allows in 2,000 draws.
+        assert!(
+            (800..1200).contains(&kept),
+            "{kept} kept, {dropped} dropped"
+        );
+    }
+
+    #[test]
+    fn the_chosen_trace_id_is_handed_out_once() {
+        let ids = ChosenIds::default();
+        let chosen = TraceId::from(42);
+        let first = with_trace_id(chosen, || ids.new_trace_id());
+        assert_eq!(first, chosen);
+        assert_ne!(ids.new_trace_id(), chosen);
+        // Not consumed inside: gone afterwards all the same.
+        with_trace_id(chosen, || ());
+        assert_ne!(ids.new_trace_id(), chosen);
+    }
+
+    #[test]
+    fn only_samplers_that_look_at_the_trace_id_alone_are_taken_over() {
+        assert!(by_trace_id(&Sampler::AlwaysOff).is_some());
+        assert!(by_trace_id(&Sampler::TraceIdRatioBased(0.1)).is_some());
+        assert!(by_trace_id(&Sampler::ParentBased(Box::new(Sampler::AlwaysOn))).is_none());
+    }
+}
