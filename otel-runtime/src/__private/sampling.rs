@@ -45,22 +45,28 @@ pub(crate) enum Root {
     Undecided,
     /// A root that is kept: the SDK builds it, with this trace ID.
     Kept(TraceId),
-    /// A root that is dropped: its context, and nothing else.
-    Dropped(SpanContext),
+    /// A root that is dropped: the context to run it in, which carries
+    /// its span context, and nothing else.
+    Dropped(Context),
 }
 
-/// Decides for a root span (one whose parent has no valid span).
+/// Whether the installed provider's decision for root spans is known, so
+/// that [`decide`] is worth asking.
+#[inline]
+pub(crate) fn known() -> bool {
+    ROOTS_IN.load(Ordering::Relaxed) == provider::epoch()
+}
+
+/// Decides for a root span (one whose parent has no valid span), when
+/// [`known`].
 #[inline]
 pub(crate) fn decide(site: &CallSite, parent: &Context) -> Root {
-    if ROOTS_IN.load(Ordering::Relaxed) != provider::epoch()
-        || parent.span().span_context().is_valid()
-    {
-        return Root::Undecided;
+    match ROOTS.get() {
+        Some(sampler) if !parent.span().span_context().is_valid() => {
+            decide_root(sampler, site, parent)
+        }
+        _ => Root::Undecided,
     }
-    let Some(sampler) = ROOTS.get() else {
-        return Root::Undecided;
-    };
-    decide_root(sampler, site, parent)
 }
 
 fn decide_root(sampler: &Sampler, site: &CallSite, parent: &Context) -> Root {
@@ -76,13 +82,13 @@ fn decide_root(sampler: &Sampler, site: &CallSite, parent: &Context) -> Root {
         &[],
     );
     match result.decision {
-        SamplingDecision::Drop => Root::Dropped(SpanContext::new(
+        SamplingDecision::Drop => Root::Dropped(parent.with_remote_span_context(SpanContext::new(
             trace_id,
             ids.new_span_id(),
             TraceFlags::default(),
             false,
             result.trace_state,
-        )),
+        ))),
         SamplingDecision::RecordOnly | SamplingDecision::RecordAndSample => Root::Kept(trace_id),
     }
 }
@@ -173,8 +179,10 @@ mod tests {
                     );
                     assert_ne!(sdk.decision, SamplingDecision::Drop);
                 }
-                Root::Dropped(context) => {
+                Root::Dropped(cx) => {
                     dropped += 1;
+                    let span = cx.span();
+                    let context = span.span_context();
                     assert!(context.is_valid() && !context.is_sampled());
                     let sdk = sampler.should_sample(
                         Some(&parent),

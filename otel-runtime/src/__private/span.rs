@@ -4,9 +4,7 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use opentelemetry::global::BoxedSpan;
-use opentelemetry::trace::{
-    Link, Span as _, SpanContext, SpanKind, SpanRef, TraceContextExt as _, Tracer as _,
-};
+use opentelemetry::trace::{Link, Span as _, SpanKind, SpanRef, TraceContextExt as _, Tracer as _};
 use opentelemetry::{Context, ContextGuard, KeyValue, Value};
 
 use super::outcome::ErrorMode;
@@ -140,6 +138,7 @@ fn start_in_full(
 ) -> Starting {
     let Relations { parent, links } = relations;
     let root = match &parent {
+        _ if !sampling::known() => Root::Undecided,
         Some(parent) => sampling::decide(site, parent),
         None => Context::map_current(|current| sampling::decide(site, current)),
     };
@@ -161,10 +160,10 @@ fn start_in_full(
 }
 
 /// A span as started: by the SDK, or, for a root that the sampler dropped,
-/// only its context (see `sampling`).
+/// only the context that carries its span context (see `sampling`).
 enum Made {
     Sdk(BoxedSpan),
-    Dropped(SpanContext),
+    Dropped(Context),
 }
 
 /// The span, or `None` when it would change nothing: with no provider
@@ -310,10 +309,7 @@ impl StartingSpan {
         let cx = match (self.parent, self.span) {
             (Some(parent), Made::Sdk(span)) => parent.with_span(span),
             (None, Made::Sdk(span)) => Context::current_with_span(span),
-            (Some(parent), Made::Dropped(context)) => parent.with_remote_span_context(context),
-            (None, Made::Dropped(context)) => {
-                Context::map_current(|current| current.with_remote_span_context(context))
-            }
+            (_, Made::Dropped(cx)) => cx,
         };
         Active {
             cx: Some(cx),
