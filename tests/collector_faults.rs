@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use otel_runtime::{export_stats, traced};
 use python::Receiver;
-use support::{child_command, child_role, run_child};
+use support::{child_command, child_role, closed_port, run_child};
 
 #[traced]
 fn checkout(order: u32) -> u32 {
@@ -56,12 +56,6 @@ fn child() {
         "outages" => through_outages(),
         other => panic!("unknown child role {other}"),
     }
-}
-
-/// A port nothing listens on.
-fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
 }
 
 #[test]

@@ -11,14 +11,13 @@
 //!
 //! Empty and blank values are treated as unset: no report.
 
-#[path = "support/deadline.rs"]
-mod deadline;
+mod support;
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use deadline::{child_role, closed_port, run_child_until};
 use otel_runtime::traced;
+use support::{child_role, closed_port, run_child_until};
 
 #[traced]
 fn handle(id: u32, payload: &str) -> usize {

@@ -9,10 +9,9 @@
 //! records into a provider of its own and checks everything itself; the
 //! parent checks the exact text without a limit, through `capture`.
 
-#[path = "support/deadline.rs"]
-mod deadline;
 #[path = "support/keep.rs"]
 mod keep;
+mod support;
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
@@ -20,7 +19,6 @@ use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use deadline::{child_role, run_child_until};
 use keep::Keep;
 use otel_runtime::opentelemetry::Value;
 use otel_runtime::opentelemetry::trace::Status;
@@ -29,6 +27,7 @@ use otel_runtime::testing::{SpanDataExt as _, capture};
 use otel_runtime::traced;
 use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, TestRunner};
+use support::{child_role, run_child_until};
 
 const LIMIT: usize = 64;
 const INVALID: &[u8] = b"caf\xff\xfe";

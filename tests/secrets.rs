@@ -11,17 +11,16 @@
 //! it, and both crates forbid it.
 #![forbid(unsafe_code)]
 
-#[path = "support/deadline.rs"]
-mod deadline;
+mod support;
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use deadline::{child_role, closed_port, run_child_until};
 use otel_runtime::testing::{SpanDataExt as _, capture, capture_async};
 use otel_runtime::traced;
+use support::{child_role, closed_port, run_child_until};
 
 const SECRETS: &[&str] = &[
     "s3cr3t",

@@ -1,8 +1,12 @@
 //! Running this test binary again as a child process, for cases that set
 //! process-wide state (`otel_runtime::init`): the child is the test named
 //! `child` in the same file, told what to do by `OTEL_RUNTIME_CHILD`.
+//! Each test file uses a part of this.
+#![allow(dead_code)]
 
-use std::process::Command;
+use std::io::Read as _;
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 /// What the child printed, on standard output and standard error.
 pub struct Printed {
@@ -47,4 +51,66 @@ pub fn child_command(role: &str, env: &[(&str, &str)]) -> Command {
     }
     command.envs(env.iter().copied());
     command
+}
+
+/// How a child ended, and what it printed.
+pub struct Ended {
+    /// `None` when it was killed at the deadline.
+    pub status: Option<ExitStatus>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Ended {
+    pub fn succeeded(&self) -> bool {
+        self.status.is_some_and(|status| status.success())
+    }
+}
+
+/// Runs the child in `role` with `env`, as [`run_child`] does, but kills
+/// it after `deadline` and never panics, so that a test running hundreds
+/// of children stops by itself and reports every failure at once.
+pub fn run_child_until(role: &str, env: &[(&str, &str)], deadline: Duration) -> Ended {
+    let mut child = child_command(role, env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read both pipes while waiting: a child that fills one would block.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stdout.read_to_end(&mut bytes);
+        bytes
+    });
+    let err = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stderr.read_to_end(&mut bytes);
+        bytes
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Ended {
+        status,
+        stdout: String::from_utf8_lossy(&out.join().unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
+    }
+}
+
+/// A loopback port that nothing listens on: connecting fails at once.
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
 }
