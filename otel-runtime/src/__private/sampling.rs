@@ -103,8 +103,12 @@ thread_local! {
 pub(crate) fn with_trace_id<R>(trace_id: TraceId, build: impl FnOnce() -> R) -> R {
     CHOSEN.set(Some(trace_id));
     let built = build();
-    // Unused when the SDK drew none (a provider already shut down).
-    CHOSEN.set(None);
+    if CHOSEN.take().is_some() {
+        // The span was not built by `init`'s provider: it was shut down,
+        // or replaced straight through `opentelemetry::global`, which the
+        // epoch does not see. Its sampler is not known any more.
+        ROOTS_IN.store(0, Ordering::Relaxed);
+    }
     built
 }
 
@@ -211,9 +215,12 @@ mod tests {
         let first = with_trace_id(chosen, || ids.new_trace_id());
         assert_eq!(first, chosen);
         assert_ne!(ids.new_trace_id(), chosen);
-        // Not consumed inside: gone afterwards all the same.
+        // Not consumed inside: gone afterwards all the same, and taken as
+        // a sign that the provider is not the one whose sampler is known.
+        ROOTS_IN.store(provider::epoch(), Ordering::Relaxed);
         with_trace_id(chosen, || ());
         assert_ne!(ids.new_trace_id(), chosen);
+        assert!(!known());
     }
 
     #[test]
