@@ -72,22 +72,32 @@ pub(crate) fn decide(site: &CallSite, parent: &Context) -> Root {
 fn decide_root(sampler: &Sampler, site: &CallSite, parent: &Context) -> Root {
     let ids = RandomIdGenerator::default();
     let trace_id = ids.new_trace_id();
-    let no_attributes: &[KeyValue] = &[];
-    let result = sampler.should_sample(
-        Some(parent),
-        trace_id,
-        site.name,
-        &site.kind,
-        no_attributes,
-        &[],
-    );
-    match result.decision {
+    let (decision, trace_state) = match sampler {
+        // What the SDK's `AlwaysOff` answers, without building its answer.
+        Sampler::AlwaysOff => (
+            SamplingDecision::Drop,
+            parent.span().span_context().trace_state().clone(),
+        ),
+        _ => {
+            let no_attributes: &[KeyValue] = &[];
+            let result = sampler.should_sample(
+                Some(parent),
+                trace_id,
+                site.name,
+                &site.kind,
+                no_attributes,
+                &[],
+            );
+            (result.decision, result.trace_state)
+        }
+    };
+    match decision {
         SamplingDecision::Drop => Root::Dropped(parent.with_remote_span_context(SpanContext::new(
             trace_id,
             ids.new_span_id(),
             TraceFlags::default(),
             false,
-            result.trace_state,
+            trace_state,
         ))),
         SamplingDecision::RecordOnly | SamplingDecision::RecordAndSample => Root::Kept(trace_id),
     }

@@ -298,8 +298,15 @@ impl Starting {
 
 impl StartingSpan {
     fn enter(self) -> EnteredSpan {
-        let active = self.into_active();
-        let guard = active.attach_inside();
+        let mut active = self.into_active();
+        // A span that records is ended through `active`; one that does not
+        // needs nothing but to be current, so its context moves into the
+        // guard instead of being cloned.
+        let guard = if active.recording {
+            active.attach_inside()
+        } else {
+            active.cx.take().map(Context::attach)
+        };
         EnteredSpan { active, guard }
     }
 
