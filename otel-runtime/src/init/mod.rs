@@ -226,7 +226,8 @@ impl Builder {
         if parent_based {
             crate::__private::parent_decides_from_now();
         }
-        if let Some(roots) = roots {
+        // A sampler that keeps every root leaves the SDK nothing to skip.
+        if let Some(roots) = roots.filter(|roots| !matches!(roots, Sampler::AlwaysOn)) {
             crate::__private::roots_decided_by(roots);
         }
         crate::untraced(|| match self.propagator {
