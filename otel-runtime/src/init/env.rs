@@ -508,8 +508,8 @@ fn endpoint(
                 variable,
                 &without_password(&value),
                 format!(
-                    "not an OTLP endpoint ({why}); no OTLP exporter, traces are printed \
-                     on standard output instead"
+                    "not an OTLP endpoint ({why}); no OTLP exporter (where one is asked \
+                     for, traces are printed on standard output instead)"
                 ),
             ));
             Endpoint::Invalid
