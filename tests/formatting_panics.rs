@@ -2,27 +2,13 @@
 //! recorded does not change what the traced call does: it returns as it
 //! would untraced, and the value is recorded as `<formatting panicked>`.
 
-use std::fmt;
+mod support;
 
 use otel_runtime::opentelemetry::Value;
 use otel_runtime::opentelemetry::trace::Status;
 use otel_runtime::testing::{SpanDataExt as _, capture};
 use otel_runtime::traced;
-
-/// Panics when shown, as a buggy `Debug` or `Display` might.
-struct Explodes;
-
-impl fmt::Debug for Explodes {
-    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
-        panic!("Debug exploded")
-    }
-}
-
-impl fmt::Display for Explodes {
-    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
-        panic!("Display exploded")
-    }
-}
+use support::Explodes;
 
 #[traced]
 fn takes(value: Explodes, n: u32) -> u32 {

@@ -27,7 +27,7 @@ use otel_runtime::testing::{SpanDataExt as _, capture};
 use otel_runtime::traced;
 use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, TestRunner};
-use support::{child_role, run_child_until};
+use support::{Explodes, child_role, run_child_until};
 
 const LIMIT: usize = 64;
 const INVALID: &[u8] = b"caf\xff\xfe";
@@ -102,20 +102,6 @@ impl fmt::Display for Fails {
 fn fails(value: Fails, shown: &Fails, n: u32) -> Fails {
     let _ = (value, shown, n);
     Fails
-}
-
-struct Explodes;
-
-impl fmt::Debug for Explodes {
-    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
-        panic!("Debug exploded")
-    }
-}
-
-impl fmt::Display for Explodes {
-    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
-        panic!("Display exploded")
-    }
 }
 
 #[traced(fields(shown = %shown))]

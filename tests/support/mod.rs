@@ -114,3 +114,18 @@ pub fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
+
+/// Panics when shown, as a buggy `Debug` or `Display` might.
+pub struct Explodes;
+
+impl std::fmt::Debug for Explodes {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        panic!("Debug exploded")
+    }
+}
+
+impl std::fmt::Display for Explodes {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        panic!("Display exploded")
+    }
+}
