@@ -96,6 +96,21 @@ fn main() {
             let tracer = recording().tracer("raw-sdk");
             repeat(&|a, s| raw_sdk::work(&tracer, a, s));
         }
+        // The batch processor over an exporter that discards, as in the
+        // criterion run: the count is the calling thread's share (the
+        // script makes the queue large enough for every span).
+        "traced_recording_init" => {
+            let _guard = otel_runtime::builder()
+                .span_exporter(common::DiscardExporter)
+                .init()
+                .unwrap();
+            repeat(&traced::work);
+        }
+        "raw_sdk_recording_batch" => {
+            let provider = common::provider(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)));
+            let tracer = provider.tracer("raw-sdk");
+            repeat(&|a, s| raw_sdk::work(&tracer, a, s));
+        }
         "raw_sdk_same_span" => {
             let tracer = recording().tracer("raw-sdk");
             repeat(&|a, s| raw_sdk::work_same_span(&tracer, a, s));

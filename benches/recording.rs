@@ -1,7 +1,9 @@
 //! Every span recorded: the SDK's batch processor over an exporter that
-//! discards, shared by `#[traced]`, the raw SDK and `tracing-opentelemetry`;
-//! fastrace with a reporter that discards. Also a `#[traced]` call inside a
-//! trace its caller did not sample.
+//! discards, for the raw SDK and `tracing-opentelemetry` (one provider), and
+//! for `#[traced]` as programs set it up, by `otel_runtime::init` (with the
+//! same exporter and processor settings); fastrace with a reporter that
+//! discards. Also a `#[traced]` call inside a trace its caller did not
+//! sample.
 
 mod common;
 
@@ -12,7 +14,7 @@ use common::{
     traced,
 };
 use criterion::Criterion;
-use otel_runtime::opentelemetry::global;
+use otel_runtime::Guard;
 use otel_runtime::opentelemetry::trace::TracerProvider as _;
 use otel_runtime::opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider};
 
@@ -22,16 +24,21 @@ const PROBE_SPANS: u64 = 100_000;
 
 fn main() {
     // The SDK's default sampler, named: it decides by the parent.
-    let provider = provider(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)));
-    global::set_tracer_provider(provider.clone());
+    let sampler = Sampler::ParentBased(Box::new(Sampler::AlwaysOn));
+    let provider = provider(sampler.clone());
+    let guard = otel_runtime::builder()
+        .sampler(sampler)
+        .span_exporter(common::DiscardExporter)
+        .init()
+        .expect("the only init of this binary");
     common::install_tracing_opentelemetry(&provider);
     fastrace::set_reporter(
         common::DiscardReporter,
         fastrace::collector::Config::default(),
     );
     let tracer = provider.tracer("raw-sdk");
-    check_cases(&provider, &tracer);
-    report_queue_drops(&provider);
+    check_cases(&provider, &guard, &tracer);
+    report_queue_drops(&guard);
 
     let mut c = Criterion::default().configure_from_args();
 
@@ -82,8 +89,12 @@ fn main() {
 
 /// Checks, before measuring, that each recording case exports its spans
 /// with both arguments, and that under the unsampled parent none does.
-fn check_cases(provider: &SdkTracerProvider, tracer: &SdkTracer) {
-    let seen = common::capture(provider, || {
+fn check_cases(provider: &SdkTracerProvider, guard: &Guard, tracer: &SdkTracer) {
+    let flush = || {
+        provider.force_flush().expect("flush");
+        guard.flush().expect("flush");
+    };
+    let seen = common::capture_flushing(flush, || {
         traced::work(A, S);
         traced::work_outer(A, S);
         common::ready(traced::work_async(A, S));
@@ -109,7 +120,7 @@ fn check_cases(provider: &SdkTracerProvider, tracer: &SdkTracer) {
     assert_eq!(seen, expected, "spans made by one call of each case");
 
     let unsampled = common::unsampled_remote_parent();
-    let seen = common::capture(provider, || {
+    let seen = common::capture_flushing(flush, || {
         let _parent = unsampled.attach();
         traced::work(A, S);
         raw_sdk::work(tracer, A, S);
@@ -126,12 +137,12 @@ fn check_cases(provider: &SdkTracerProvider, tracer: &SdkTracer) {
 /// the exporter. The batch processor drops what its full queue cannot take;
 /// the caller then frees the span itself, where the processor's thread would
 /// have freed an exported one, so the measured cost differs a little.
-fn report_queue_drops(provider: &SdkTracerProvider) {
+fn report_queue_drops(guard: &Guard) {
     let before = common::EXPORTED.load(Ordering::Relaxed);
     for _ in 0..PROBE_SPANS {
         std::hint::black_box(traced::work(A, S));
     }
-    let _ = provider.force_flush();
+    let _ = guard.flush();
     let kept = common::EXPORTED.load(Ordering::Relaxed) - before;
     eprintln!(
         "batch processor: exported {kept} of {PROBE_SPANS} spans made back to back; \

@@ -20,7 +20,9 @@ trap 'rm -rf "$work"' EXIT
 
 # Instructions of the main thread (callgrind's first per-thread file).
 count() {
-    valgrind --tool=callgrind --separate-threads=yes --toggle-collect='*instructions::measured*' \
+    # A queue that holds every span of the longest run: the batch
+    # processor's settings in the `*_batch` and `*_init` recording modes.
+    OTEL_BSP_MAX_QUEUE_SIZE=65536 valgrind --tool=callgrind --separate-threads=yes --toggle-collect='*instructions::measured*' \
         --callgrind-out-file="$work/cg" \
         "$binary" "$1" "$2" >/dev/null 2>&1
     sed -n 's/^summary: *//p; s/^totals: *//p' "$work"/cg-01 | head -1
@@ -31,7 +33,8 @@ echo "| setting | instructions per call |"
 echo "|---|---:|"
 for mode in plain traced_disabled instrument_disabled traced_sampled_out traced_sampled_out_init raw_sdk_sampled_out \
     traced_unsampled_parent raw_sdk_unsampled_parent \
-    traced_recording raw_sdk_recording raw_sdk_same_span tracing_otel_recording; do
+    traced_recording raw_sdk_recording raw_sdk_same_span tracing_otel_recording \
+    traced_recording_init raw_sdk_recording_batch; do
     one=$(count "$mode" "$calls")
     two=$(count "$mode" $((2 * calls)))
     echo "| \`$mode\` | $(((two - one) / calls)) |"

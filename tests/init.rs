@@ -6,6 +6,8 @@
 //! as a child process (`child` below, selected by `OTEL_RUNTIME_CHILD`) and
 //! looks at what it printed.
 
+#[path = "support/keep.rs"]
+mod keep;
 mod support;
 
 use otel_runtime::traced;
@@ -162,8 +164,62 @@ fn child() {
             }
             drop(guard);
         }
+        "exporter-in-code" => exporter_in_code(),
         other => panic!("unknown child role {other}"),
     }
+}
+
+/// An exporter that keeps what it is given.
+#[derive(Debug, Clone, Default)]
+struct Exported(
+    std::sync::Arc<std::sync::Mutex<Vec<otel_runtime::opentelemetry_sdk::trace::SpanData>>>,
+);
+
+impl otel_runtime::opentelemetry_sdk::trace::SpanExporter for Exported {
+    async fn export(
+        &self,
+        batch: Vec<otel_runtime::opentelemetry_sdk::trace::SpanData>,
+    ) -> otel_runtime::opentelemetry_sdk::error::OTelSdkResult {
+        self.0.lock().unwrap().extend(batch);
+        Ok(())
+    }
+}
+
+/// Spans to an exporter given in code, there once flushed; then a provider
+/// installed over `init`'s straight through `opentelemetry::global`.
+fn exporter_in_code() {
+    use otel_runtime::opentelemetry::KeyValue;
+
+    let exported = Exported::default();
+    let guard = otel_runtime::builder()
+        .span_exporter(exported.clone())
+        .init()
+        .unwrap();
+    request(1);
+    guard.flush().unwrap();
+    let spans = exported.0.lock().unwrap().clone();
+    let names: Vec<_> = spans.iter().map(|span| span.name.to_string()).collect();
+    println!("exported once flushed: {names:?}");
+    if let [query, request] = spans.as_slice() {
+        let child = query.parent_span_id == request.span_context.span_id()
+            && query.span_context.trace_id() == request.span_context.trace_id();
+        println!("db_query is the child of request: {child}");
+        let id = KeyValue::new("id", 1_i64);
+        println!("id recorded: {}", request.attributes.contains(&id));
+        println!("scope: {}", request.instrumentation_scope.name());
+    }
+
+    let replacement = keep::Keep::default();
+    otel_runtime::opentelemetry::global::set_tracer_provider(replacement.provider());
+    let calls = (1..=2000)
+        .find(|&n| {
+            request(n);
+            replacement.count() > 0
+        })
+        .expect("the replacement was never used");
+    println!("calls until the replacement was used: {calls}");
+    drop(guard);
+    println!("exported in all: {}", exported.0.lock().unwrap().len());
 }
 
 /// The `traceparent` that a request made inside this call (and inside a
@@ -315,6 +371,41 @@ fn under_an_unsampled_parent_a_parent_based_sampler_makes_no_span_at_all() {
         "{stdout}"
     );
     assert!(stdout.contains("  1 span\n"), "{stdout}");
+}
+
+/// An exporter given in code gets every span, with its parent, as soon as
+/// the guard is flushed, and nothing is printed. Spans that `#[traced]` makes
+/// directly for `init`'s provider stop once a provider is installed over it
+/// straight through `opentelemetry::global` (within 1,024 calls, as with any
+/// provider installed that way).
+#[test]
+fn an_exporter_in_code_gets_every_span_once_flushed() {
+    let stdout = run_child("exporter-in-code", &[]).stdout;
+    assert!(
+        stdout.contains(r#"exported once flushed: ["db_query", "request"]"#),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("db_query is the child of request: true"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("id recorded: true"), "{stdout}");
+    assert!(stdout.contains("scope: otel-workspace"), "{stdout}");
+    assert_eq!(traces_printed(&stdout), 0, "{stdout}");
+    let calls: u32 = stdout
+        .split("calls until the replacement was used: ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(calls <= 1025, "{calls} calls");
+    // Both spans of each call before the replacement, none after; the last
+    // call's first span too when the thread looked again at its second.
+    let exported: u32 = stdout
+        .split("exported in all: ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!((2 * calls - 1..=2 * calls).contains(&exported), "{stdout}");
 }
 
 /// A root span that the sampler drops still has a trace of its own, which

@@ -279,10 +279,16 @@ fn seen<'a>(scope: &str, name: &str, keys: impl Iterator<Item = &'a str>) {
 /// returns the `"scope name"` of each span that reached them with both
 /// arguments recorded.
 pub fn capture(provider: &SdkTracerProvider, calls: impl FnOnce()) -> Vec<String> {
+    capture_flushing(|| provider.force_flush().expect("flush"), calls)
+}
+
+/// [`capture`], for spans that go to more than one provider: `flush` flushes
+/// each of them.
+pub fn capture_flushing(flush: impl FnOnce(), calls: impl FnOnce()) -> Vec<String> {
     SEEN.lock().unwrap().clear();
     CAPTURE.store(true, Ordering::Relaxed);
     calls();
-    provider.force_flush().expect("flush");
+    flush();
     fastrace::flush();
     CAPTURE.store(false, Ordering::Relaxed);
     let mut seen = std::mem::take(&mut *SEEN.lock().unwrap());

@@ -36,7 +36,7 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{Context, Key, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanProcessor};
+use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanData, SpanLimits, SpanProcessor};
 
 pub use opentelemetry_sdk::trace::SpanData as Span;
 
@@ -47,6 +47,10 @@ pub use opentelemetry_sdk::trace::SpanData as Span;
 /// itself runs in `futures::executor::block_on`.
 #[derive(Clone, Debug, Default)]
 struct Collector(Arc<Mutex<Vec<SpanData>>>);
+
+impl crate::__private::Processor for Collector {
+    fn started(&self, _span: &SpanContext, _parent: &SpanContext) {}
+}
 
 impl SpanProcessor for Collector {
     fn on_start(&self, _span: &mut opentelemetry_sdk::trace::Span, _cx: &Context) {}
@@ -71,12 +75,25 @@ fn collector() -> &'static Collector {
     static COLLECTOR: OnceLock<Collector> = OnceLock::new();
     COLLECTOR.get_or_init(|| {
         let collector = Collector::default();
+        // Set in code, not read from `OTEL_*` as the SDK's defaults are:
+        // a capture samples everything, whatever the environment says.
+        let sampler = Sampler::ParentBased(Box::new(Sampler::AlwaysOn));
+        let limits = SpanLimits::default();
         let provider = crate::__private::untraced(|| {
             SdkTracerProvider::builder()
+                .with_sampler(sampler.clone())
+                .with_span_limits(limits)
                 .with_span_processor(collector.clone())
                 .build()
         });
-        crate::set_tracer_provider(provider);
+        // The same, for the spans that traced calls make directly.
+        let pipeline = crate::__private::Pipeline::new(
+            sampler,
+            Some(Sampler::AlwaysOn),
+            limits,
+            vec![Arc::new(collector.clone())],
+        );
+        crate::init::install(provider, Some(pipeline.leak()));
         collector
     })
 }

@@ -2,6 +2,7 @@
 //! change without notice. Every item here is reached through
 //! `::otel_runtime::__private`, so the user's crate needs no other dependency.
 
+mod direct;
 mod future;
 mod outcome;
 pub(crate) mod panic;
@@ -20,8 +21,10 @@ pub use outcome::{ErrorMode, Probe, is_expected, probe_levels};
 pub use span::{Active, CallSite, Entered, Relations, Starting, function_name, start, start_with};
 pub use std::boxed::Box;
 
+pub(crate) use direct::{Pipeline, Processor, Shared};
 pub(crate) use provider::{changed as provider_changed, parent_decides_from_now};
 pub(crate) use sampling::{ChosenIds, by_trace_id, roots_decided_by};
+pub(crate) use tracers::Installed;
 
 /// Runs `f` with tracing off on this thread: a traced function it calls
 /// makes no span. For the runtime's own set-up code.

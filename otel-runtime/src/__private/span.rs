@@ -3,13 +3,13 @@
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use opentelemetry::global::BoxedSpan;
-use opentelemetry::trace::{Link, Span as _, SpanKind, SpanRef, TraceContextExt as _, Tracer as _};
+use opentelemetry::trace::{Link, Span as _, SpanKind, SpanRef, TraceContextExt as _, TraceId};
 use opentelemetry::{Context, ContextGuard, KeyValue, Value};
 
 use super::outcome::ErrorMode;
 use super::sampling::{self, Root};
-use super::{panic, provider, reentry, tracers};
+use super::tracers::{self, Tracer};
+use super::{direct, panic, provider, reentry};
 use crate::{IntoLink, IntoParent};
 
 /// Everything about a `#[traced]` function that is known at compile time.
@@ -143,104 +143,151 @@ fn start_in_full(
         None => Context::map_current(|current| sampling::decide(site, current)),
     };
     let span = match root {
-        Root::Dropped(context) => Some(Made::Dropped(context)),
-        Root::Kept(trace_id) => {
-            sampling::with_trace_id(trace_id, || start_span(site, parent.as_ref(), links))
-                .map(Made::Sdk)
-        }
-        Root::Undecided => start_span(site, parent.as_ref(), links).map(Made::Sdk),
+        Root::Dropped(cx) => Some((cx, false)),
+        Root::Kept(trace_id) => start_span(site, parent.as_ref(), links, Some(trace_id)),
+        Root::Undecided => start_span(site, parent.as_ref(), links, None),
     };
-    Starting(span.map(|span| StartingSpan {
-        recording: matches!(&span, Made::Sdk(span) if span.is_recording()),
-        span,
-        parent,
+    Starting(span.map(|(cx, recording)| StartingSpan {
+        cx,
+        recording,
         site,
         _inside: inside,
     }))
 }
 
-/// A span as started: by the SDK, or, for a root that the sampler dropped,
-/// only the context that carries its span context (see `sampling`).
-enum Made {
-    Sdk(BoxedSpan),
-    Dropped(Context),
-}
-
-/// The span, or `None` when it would change nothing: with no provider
-/// installed, the span is a no-op that carries its parent's context, and
-/// making it current would only cost time.
+/// The context that carries the span, and whether the span records; `None`
+/// when the span would change nothing: with no provider installed, it is a
+/// no-op that carries its parent's context, and making it current would only
+/// cost time.
+///
+/// `root` is the trace ID of a root span already decided to be kept.
 fn start_span(
     site: &'static CallSite,
     parent: Option<&Context>,
     links: Vec<Link>,
-) -> Option<BoxedSpan> {
+    root: Option<TraceId>,
+) -> Option<(Context, bool)> {
     let epoch = provider::epoch();
     let tracer = tracers::tracer(site);
-    let mut builder = tracer.span_builder(site.name).with_kind(site.kind.clone());
-    if !links.is_empty() {
-        builder = builder.with_links(links);
-    }
-    let build = |parent: &Context| {
-        let parent_span = parent.span();
-        let parent_context = parent_span.span_context();
-        // The attributes go in the builder, in one list of the right size
-        // (the SDK keeps it as the span's), unless the parent did not
-        // sample its trace: then the span is all but sure to be dropped,
-        // and they wait for the sampler's decision.
-        let presized = parent_context.is_sampled() || !parent_context.is_valid();
-        if presized {
-            // Set directly: `with_attributes` would collect the list anew.
-            builder.attributes = Some(code_attributes(site));
+    // Made here for `init`'s provider (see `direct`), else by the SDK.
+    let links = match &*tracer {
+        Tracer::Sdk {
+            direct: Some((pipeline, scope)),
+            ..
+        } => {
+            let start =
+                |parent: &Context| direct::start(pipeline, scope, site, parent, links, root);
+            let started = match parent {
+                Some(parent) => start(parent),
+                None => Context::map_current(start),
+            };
+            match started {
+                Ok((cx, recording)) => {
+                    provider::observed(false, epoch);
+                    if recording {
+                        panic::install_hook();
+                    }
+                    return Some((cx, recording));
+                }
+                Err(links) => links,
+            }
         }
-        let span = tracer.build_with_context(builder, parent);
-        let inherited = span.span_context() == parent_context;
-        (span, inherited, presized)
+        _ => links,
     };
-    let (mut span, inherited, presized) = match parent {
-        Some(parent) => build(parent),
-        None => Context::map_current(build),
+    let build = || match &*tracer {
+        Tracer::Sdk { tracer, .. } => build(tracer, site, parent, links, epoch),
+        Tracer::Global(tracer) => build(tracer, site, parent, links, epoch),
     };
-    // Only the no-op provider hands back its parent's context: an SDK
-    // span, even a sampled-out one, has an ID of its own.
+    match root {
+        Some(trace_id) => sampling::with_trace_id(trace_id, build),
+        None => build(),
+    }
+}
+
+fn build<T: opentelemetry::trace::Tracer>(
+    tracer: &T,
+    site: &'static CallSite,
+    parent: Option<&Context>,
+    links: Vec<Link>,
+    epoch: u64,
+) -> Option<(Context, bool)>
+where
+    T::Span: Send + Sync + 'static,
+{
+    match parent {
+        Some(parent) => build_under(tracer, site, parent, links, epoch),
+        None => Context::map_current(|current| build_under(tracer, site, current, links, epoch)),
+    }
+}
+
+/// Builds the span and puts it in its context at once. The SDK's span is
+/// some 400 bytes: every time it is passed on by value, it is copied, so it
+/// goes from the SDK's build straight to its place on the heap, and the
+/// builder's fields are set in place rather than through its methods.
+#[inline(always)]
+fn build_under<T: opentelemetry::trace::Tracer>(
+    tracer: &T,
+    site: &'static CallSite,
+    parent: &Context,
+    links: Vec<Link>,
+    epoch: u64,
+) -> Option<(Context, bool)>
+where
+    T::Span: Send + Sync + 'static,
+{
+    let parent_span = parent.span();
+    let parent_context = parent_span.span_context();
+    let mut builder = tracer.span_builder(site.name);
+    builder.span_kind = Some(site.kind.clone());
+    if !links.is_empty() {
+        builder.links = Some(links);
+    }
+    // The attributes go in the builder, in one list of the right size (the
+    // SDK keeps it as the span's), unless the parent did not sample its
+    // trace: then the span is all but sure to be dropped, and they wait for
+    // the sampler's decision.
+    let presized = parent_context.is_sampled() || !parent_context.is_valid();
+    if presized {
+        builder.attributes = Some(code_attributes(site));
+    }
+    let mut span = tracer.build_with_context(builder, parent);
+    // Only the no-op provider hands back its parent's context: an SDK span,
+    // even a sampled-out one, has an ID of its own.
+    let inherited = span.span_context() == parent_context;
     provider::observed(inherited, epoch);
     if inherited {
         // The next full start (a recheck) must ask the global provider
         // again, not reuse the no-op tracer.
         tracers::forget();
+        return None;
     }
-    if !span.is_recording() {
-        // A sampled-out span has its own ID and must be made current, so
-        // that its children know their trace was sampled out.
-        return (!inherited).then_some(span);
-    }
-    panic::install_hook();
-    if !presized {
-        for attribute in code(site) {
-            span.set_attribute(attribute);
+    // A sampled-out span has its own ID and is made current too, so that
+    // its children know their trace was sampled out.
+    let recording = span.is_recording();
+    if recording {
+        panic::install_hook();
+        if !presized {
+            for attribute in code_attributes(site) {
+                span.set_attribute(attribute);
+            }
         }
     }
-    Some(span)
+    Some((parent.with_span(span), recording))
 }
 
 /// The `code.*` attributes, in a list with room for the rest, as growing
 /// a list costs more than allocating it at its size.
-fn code_attributes(site: &CallSite) -> Vec<KeyValue> {
+pub(crate) fn code_attributes(site: &CallSite) -> Vec<KeyValue> {
     // One more for `error.type` or `return`.
     let mut attributes = Vec::with_capacity(3 + site.attributes + 1);
-    attributes.extend(code(site));
+    // Pushed one by one: extending from an array would copy it first.
+    attributes.push(KeyValue::new("code.function.name", (site.function)()));
+    attributes.push(KeyValue::new("code.file.path", site.file));
+    attributes.push(KeyValue::new("code.line.number", i64::from(site.line)));
     attributes
 }
 
-fn code(site: &CallSite) -> [KeyValue; 3] {
-    [
-        KeyValue::new("code.function.name", (site.function)()),
-        KeyValue::new("code.file.path", site.file),
-        KeyValue::new("code.line.number", i64::from(site.line)),
-    ]
-}
-
-/// A started span that is not yet current: the time to record arguments,
-/// while the span is still owned and setting an attribute takes no lock.
+/// A started span that is not yet current: the time to record arguments.
 /// `None` when there is no span to make (no provider installed): then every
 /// step after this one is a test of `None`.
 pub struct Starting(Option<StartingSpan>);
@@ -249,9 +296,8 @@ pub struct Starting(Option<StartingSpan>);
 /// machinery: recording an argument runs its `Debug` impl, which may call
 /// traced code (an allocator).
 struct StartingSpan {
-    span: Made,
-    /// The context to run the body in, when `parent` gave one.
-    parent: Option<Context>,
+    /// The context that carries the span, not yet current.
+    cx: Context,
     site: &'static CallSite,
     recording: bool,
     _inside: reentry::Inside,
@@ -268,15 +314,8 @@ impl Starting {
     /// Sets one attribute; `None` (an `Option` that is `None`) sets nothing.
     #[inline]
     pub fn attr(&mut self, key: &'static str, value: Option<Value>) {
-        if let (
-            Some(StartingSpan {
-                span: Made::Sdk(span),
-                ..
-            }),
-            Some(value),
-        ) = (&mut self.0, value)
-        {
-            span.set_attribute(KeyValue::new(key, value));
+        if let (Some(starting), Some(value)) = (&self.0, value) {
+            starting.cx.span().set_attribute(KeyValue::new(key, value));
         }
     }
 
@@ -313,13 +352,8 @@ impl StartingSpan {
     /// Makes the context that carries the span; the thread leaves the
     /// machinery as `self._inside` drops.
     fn into_active(self) -> Active {
-        let cx = match (self.parent, self.span) {
-            (Some(parent), Made::Sdk(span)) => parent.with_span(span),
-            (None, Made::Sdk(span)) => Context::current_with_span(span),
-            (_, Made::Dropped(cx)) => cx,
-        };
         Active {
-            cx: Some(cx),
+            cx: Some(self.cx),
             site: self.site,
             recording: self.recording,
             panicking_at_start: self.recording && std::thread::panicking(),

@@ -6,33 +6,61 @@
 //! epoch of `provider`), when they turn out to be no-ops, and every
 //! [`REFRESH_EVERY`] spans, so that a provider installed straight through
 //! `opentelemetry::global` is picked up too.
+//!
+//! A tracer from `opentelemetry::global` is boxed, and so is every span it
+//! makes, which `Context` then boxes again. When the global provider is an
+//! SDK provider that this crate installed ([`Installed`]), the thread keeps
+//! the SDK's own tracer instead: one allocation and one ≈300-byte copy less
+//! per span. When that provider is the one `init` set up, the thread also
+//! keeps `init`'s pipeline, and makes its spans directly (see `direct`):
+//! checked with the tracers, a provider installed over it straight through
+//! `opentelemetry::global` is noticed within [`REFRESH_EVERY`] spans.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use opentelemetry::InstrumentationScope;
 use opentelemetry::global::{self, BoxedTracer};
+use opentelemetry::trace::TracerProvider;
+use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
+use super::direct::Pipeline;
 use super::provider;
 use super::span::CallSite;
 
 /// How many spans a thread starts with its tracers before asking again.
 const REFRESH_EVERY: u32 = 1024;
 
+/// A tracer as kept by a thread.
+pub(crate) enum Tracer {
+    /// The SDK's, when the global provider is [`Installed`]; with `init`'s
+    /// pipeline and the tracer's scope when `init` installed it.
+    Sdk {
+        tracer: SdkTracer,
+        direct: Option<(&'static Pipeline, InstrumentationScope)>,
+    },
+    /// Whatever else the global provider hands out.
+    Global(BoxedTracer),
+}
+
 #[derive(Default)]
 struct Tracers {
     epoch: u64,
     uses_left: u32,
     /// By scope name and version: a handful of crates per program.
-    by_scope: Vec<(&'static str, &'static str, Rc<BoxedTracer>)>,
+    by_scope: Vec<(&'static str, &'static str, Rc<Tracer>)>,
 }
 
 thread_local! {
     static TRACERS: RefCell<Tracers> = RefCell::new(Tracers::default());
+    /// Set while `fresh` asks the global provider for a tracer.
+    static WANTED: Cell<bool> = const { Cell::new(false) };
+    /// What [`Installed`] left for `fresh` to take.
+    static OFFERED: RefCell<Option<(SdkTracer, Option<&'static Pipeline>)>> = const { RefCell::new(None) };
 }
 
 /// The tracer for `site`'s crate.
-pub(crate) fn tracer(site: &'static CallSite) -> Rc<BoxedTracer> {
+pub(crate) fn tracer(site: &'static CallSite) -> Rc<Tracer> {
     // While its thread-locals are destroyed, a thread asks every time.
     TRACERS
         .try_with(|tracers| {
@@ -54,7 +82,7 @@ pub(crate) fn forget() {
 }
 
 impl Tracers {
-    fn get(&mut self, site: &'static CallSite) -> Rc<BoxedTracer> {
+    fn get(&mut self, site: &'static CallSite) -> Rc<Tracer> {
         let epoch = provider::epoch();
         if self.epoch != epoch || self.uses_left == 0 {
             self.by_scope.clear();
@@ -78,9 +106,51 @@ impl Tracers {
     }
 }
 
-fn fresh(site: &CallSite) -> BoxedTracer {
+/// Asks the global provider, and keeps the SDK's own tracer when the
+/// provider is [`Installed`] (which then offers it).
+fn fresh(site: &CallSite) -> Tracer {
     let scope = InstrumentationScope::builder(site.scope_name)
         .with_version(site.scope_version)
         .build();
-    global::tracer_with_scope(scope)
+    let _ = WANTED.try_with(|wanted| wanted.set(true));
+    let global = global::tracer_with_scope(scope.clone());
+    let _ = WANTED.try_with(|wanted| wanted.set(false));
+    let offered = OFFERED
+        .try_with(|offered| offered.try_borrow_mut().ok()?.take())
+        .ok()
+        .flatten();
+    match offered {
+        Some((tracer, pipeline)) => Tracer::Sdk {
+            tracer,
+            direct: pipeline.map(|pipeline| (pipeline, scope)),
+        },
+        None => Tracer::Global(global),
+    }
+}
+
+/// An SDK provider as this crate installs it in `opentelemetry::global`.
+/// Anyone asking the global provider gets the SDK's tracer, boxed by
+/// `opentelemetry::global` as usual; a thread's own `fresh` also gets a
+/// copy unboxed, and with it the knowledge that the global provider is
+/// still this one (a provider installed over it offers nothing).
+pub(crate) struct Installed {
+    pub(crate) provider: SdkTracerProvider,
+    /// `init`'s pipeline, when `init` installed the provider.
+    pub(crate) direct: Option<&'static Pipeline>,
+}
+
+impl TracerProvider for Installed {
+    type Tracer = SdkTracer;
+
+    fn tracer_with_scope(&self, scope: InstrumentationScope) -> SdkTracer {
+        let tracer = self.provider.tracer_with_scope(scope);
+        if WANTED.try_with(Cell::get).unwrap_or(false) {
+            let _ = OFFERED.try_with(|offered| {
+                if let Ok(mut offered) = offered.try_borrow_mut() {
+                    *offered = Some((tracer.clone(), self.direct));
+                }
+            });
+        }
+        tracer
+    }
 }

@@ -18,10 +18,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use opentelemetry::Context;
-use opentelemetry::trace::{Span as _, SpanId, TraceContextExt as _, TraceId};
+use opentelemetry::trace::{Span as _, SpanContext, SpanId, TraceContextExt as _, TraceId};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
+
+use crate::__private::Processor;
 
 /// Traces followed at once, and roots noted as not the last; past either,
 /// new ones print at their own root, so memory stays bounded when roots
@@ -83,14 +85,25 @@ impl<P> TrackRoots<P> {
     }
 }
 
+impl<P: Processor> Processor for TrackRoots<P> {
+    fn started(&self, span: &SpanContext, parent: &SpanContext) {
+        self.track(span, parent);
+        self.inner.started(span, parent);
+    }
+}
+
+impl<P> TrackRoots<P> {
+    fn track(&self, span: &SpanContext, parent: &SpanContext) {
+        // Only sampled spans reach the exporter, which asks about them.
+        if span.is_sampled() && (!parent.is_valid() || parent.is_remote()) {
+            self.roots.started(span.trace_id());
+        }
+    }
+}
+
 impl<P: SpanProcessor> SpanProcessor for TrackRoots<P> {
     fn on_start(&self, span: &mut Span, cx: &Context) {
-        let parent = cx.span().span_context().clone();
-        let context = span.span_context();
-        // Only sampled spans reach the exporter, which asks about them.
-        if context.is_sampled() && (!parent.is_valid() || parent.is_remote()) {
-            self.roots.started(context.trace_id());
-        }
+        self.track(span.span_context(), cx.span().span_context());
         self.inner.on_start(span, cx);
     }
 

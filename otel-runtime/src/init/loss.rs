@@ -16,9 +16,12 @@ use std::time::{Duration, Instant};
 
 use futures_util::FutureExt as _;
 use opentelemetry::Context;
+use opentelemetry::trace::SpanContext;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
+
+use crate::__private::Processor;
 
 static ENDED: AtomicU64 = AtomicU64::new(0);
 static DROPPED: AtomicU64 = AtomicU64::new(0);
@@ -108,6 +111,12 @@ impl Queue {
 pub(crate) struct CountedIn<P> {
     pub inner: P,
     pub queue: Arc<Queue>,
+}
+
+impl<P: Processor> Processor for CountedIn<P> {
+    fn started(&self, span: &SpanContext, parent: &SpanContext) {
+        self.inner.started(span, parent);
+    }
 }
 
 impl<P: SpanProcessor> SpanProcessor for CountedIn<P> {

@@ -6,6 +6,7 @@ mod loss;
 mod otlp;
 mod tls;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use std::{error, fmt};
@@ -22,6 +23,7 @@ pub use env::ExporterKind;
 use loss::{Counted, CountedIn, Queue};
 pub use loss::{ExportStats, export_stats};
 
+use crate::__private::{Installed, Pipeline, Processor, Shared};
 use crate::console::{ConsoleExporter, OpenRoots, TrackRoots};
 use crate::limits::Truncating;
 
@@ -71,6 +73,17 @@ pub struct Builder {
     exporters: Option<Vec<ExporterKind>>,
     sampler: Option<Sampler>,
     propagator: Option<Box<dyn TextMapPropagator + Send + Sync>>,
+    span_exporters: Vec<SpanExporterInCode>,
+}
+
+/// An exporter given to [`Builder::span_exporter`], and how to put it
+/// behind a batch processor.
+struct SpanExporterInCode(Box<dyn FnOnce(Batching) -> Box<dyn Processor> + Send>);
+
+impl fmt::Debug for SpanExporterInCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SpanExporter")
+    }
 }
 
 impl Builder {
@@ -101,6 +114,42 @@ impl Builder {
     /// several exporters at once.
     pub fn exporter(mut self, kind: ExporterKind) -> Self {
         self.exporters.get_or_insert_with(Vec::new).push(kind);
+        self
+    }
+
+    /// Sends spans to `exporter` too, behind a batch processor of its own,
+    /// with the same bounded, counted queue as the standard exporters.
+    /// Unless [`exporter`](Self::exporter) or `OTEL_TRACES_EXPORTER` names
+    /// standard ones as well, spans go to `exporter` alone.
+    ///
+    /// ```
+    /// use otel_runtime::opentelemetry_sdk::error::OTelSdkResult;
+    /// use otel_runtime::opentelemetry_sdk::trace::{SpanData, SpanExporter};
+    ///
+    /// /// Prints each span's name.
+    /// #[derive(Debug)]
+    /// struct Names;
+    ///
+    /// impl SpanExporter for Names {
+    ///     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+    ///         for span in batch {
+    ///             println!("{}", span.name);
+    ///         }
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let guard = otel_runtime::builder().span_exporter(Names).init();
+    /// # drop(guard);
+    /// ```
+    pub fn span_exporter(
+        mut self,
+        exporter: impl opentelemetry_sdk::trace::SpanExporter + 'static,
+    ) -> Self {
+        self.span_exporters
+            .push(SpanExporterInCode(Box::new(move |batching| {
+                with_exporter(exporter, batching)
+            })));
         self
     }
 
@@ -151,9 +200,16 @@ impl Builder {
             eprintln!("otel_runtime: {problem}");
         }
         if env.disabled {
-            return Ok(Guard { provider: None });
+            return Ok(Guard {
+                provider: None,
+                pipeline: None,
+            });
         }
+        let in_code = self.span_exporters;
         let exporters = self.exporters.or(env.exporters).unwrap_or_else(|| {
+            if !in_code.is_empty() {
+                return Vec::new();
+            }
             // The specification's default is OTLP; with no endpoint set,
             // nothing would receive it, so show the trace here instead.
             vec![if matches!(env.otlp_endpoint, env::Endpoint::Set(_)) {
@@ -165,7 +221,7 @@ impl Builder {
         crate::limits::set_value_length(env.value_length_limit);
         // The decision for root spans, when it depends on the trace ID alone
         // (see `__private::sampling`).
-        let roots = match &self.sampler {
+        let roots: Option<Sampler> = match &self.sampler {
             Some(sampler) => crate::__private::by_trace_id(sampler),
             None => Some(env.root_sampler),
         };
@@ -173,17 +229,27 @@ impl Builder {
         // Its decision for a child of an unsampled span is always to drop
         // (`Sampler::ParentBased` has no other), which traced calls use.
         let parent_based = matches!(sampler, Sampler::ParentBased(_));
+        let resource = resource(
+            self.service_name.or(env.service_name),
+            env.resource_attributes,
+            self.resource,
+        );
         let mut provider = SdkTracerProvider::builder()
-            .with_sampler(sampler)
+            .with_sampler(sampler.clone())
             .with_id_generator(crate::__private::ChosenIds::default())
             .with_span_limits(env.span_limits)
-            .with_resource(resource(
-                self.service_name.or(env.service_name),
-                env.resource_attributes,
-                self.resource,
-            ));
+            .with_resource(resource.clone());
         let batching = Batching {
             max_queue_size: env.max_queue_size,
+        };
+        // Each processor goes to the SDK's provider and to the pipeline of
+        // spans that traced calls make directly (`__private::direct`).
+        let mut processors: Vec<Arc<dyn Processor>> = Vec::new();
+        let mut add = |mut processor: Box<dyn Processor>| {
+            processor.set_resource(&resource);
+            let processor: Arc<dyn Processor> = Arc::from(processor);
+            processors.push(processor.clone());
+            Shared(processor)
         };
         let mut console = false;
         for kind in exporters {
@@ -211,18 +277,23 @@ impl Builder {
                     }
                 }
             };
-            provider = match exporter {
-                Some(exporter) => with_exporter(provider, exporter, batching),
+            let processor = match exporter {
+                Some(exporter) => with_exporter(exporter, batching),
                 // Once, even when the OTLP exporter falls back to it.
-                None if console => provider,
+                None if console => continue,
                 None => {
                     console = true;
-                    with_console(provider, batching)
+                    with_console(batching)
                 }
             };
+            provider = provider.with_span_processor(add(processor));
+        }
+        for exporter in in_code {
+            provider = provider.with_span_processor(add((exporter.0)(batching)));
         }
         let provider = provider.build();
-        set_tracer_provider(provider.clone());
+        let pipeline = Pipeline::new(sampler, roots.clone(), env.span_limits, processors).leak();
+        install(provider.clone(), Some(pipeline));
         if parent_based {
             crate::__private::parent_decides_from_now();
         }
@@ -236,6 +307,7 @@ impl Builder {
         });
         Ok(Guard {
             provider: Some(provider),
+            pipeline: Some(pipeline),
         })
     }
 }
@@ -260,21 +332,41 @@ where
     T: opentelemetry::trace::Tracer<Span = S> + Send + Sync + 'static,
     P: opentelemetry::trace::TracerProvider<Tracer = T> + Send + Sync + 'static,
 {
-    // Untraced: installing allocates under the global provider's write
-    // lock, which a traced allocator would wait on.
-    crate::untraced(|| global::set_tracer_provider(provider));
+    // An SDK provider is installed wrapped, so that traced functions can
+    // use its tracers unboxed (see `__private::tracers`). Exactly one of
+    // `sdk` and `provider` is left.
+    let mut provider = Some(provider);
+    let sdk = (&mut provider as &mut dyn std::any::Any)
+        .downcast_mut::<Option<SdkTracerProvider>>()
+        .and_then(Option::take);
+    match (sdk, provider) {
+        (Some(sdk), _) => install(sdk, None),
+        (None, Some(other)) => {
+            // Untraced: installing allocates under the global provider's
+            // write lock, which a traced allocator would wait on.
+            crate::untraced(|| global::set_tracer_provider(other));
+            crate::__private::provider_changed();
+        }
+        (None, None) => {}
+    }
+}
+
+/// Installs an SDK provider, with the pipeline of spans made directly when
+/// this crate built it.
+pub(crate) fn install(provider: SdkTracerProvider, direct: Option<&'static Pipeline>) {
+    let installed = Installed { provider, direct };
+    crate::untraced(|| global::set_tracer_provider(installed));
     crate::__private::provider_changed();
 }
 
-/// Adds `exporter` behind a batch processor (configured by `OTEL_BSP_*`),
-/// both counted, text values cut to the length limit.
+/// `exporter` behind a batch processor (configured by `OTEL_BSP_*`), both
+/// counted, text values cut to the length limit.
 fn with_exporter(
-    provider: opentelemetry_sdk::trace::TracerProviderBuilder,
     exporter: impl opentelemetry_sdk::trace::SpanExporter + 'static,
     batching: Batching,
-) -> opentelemetry_sdk::trace::TracerProviderBuilder {
+) -> Box<dyn Processor> {
     let queue = Queue::new(batching.max_queue_size);
-    provider.with_span_processor(CountedIn {
+    Box::new(CountedIn {
         inner: batch(exporter, &queue),
         queue,
     })
@@ -283,14 +375,11 @@ fn with_exporter(
 /// The console exporter, which prints a trace when the last of its local
 /// roots ends: a trace that comes back into this process through one of its
 /// HTTP servers is printed whole, once.
-fn with_console(
-    provider: opentelemetry_sdk::trace::TracerProviderBuilder,
-    batching: Batching,
-) -> opentelemetry_sdk::trace::TracerProviderBuilder {
-    let roots = std::sync::Arc::new(OpenRoots::default());
+fn with_console(batching: Batching) -> Box<dyn Processor> {
+    let roots = Arc::new(OpenRoots::default());
     let exporter = ConsoleExporter::stdout().waiting_for(roots.clone());
     let queue = Queue::new(batching.max_queue_size);
-    provider.with_span_processor(CountedIn {
+    Box::new(CountedIn {
         inner: TrackRoots::new(roots, batch(exporter, &queue)),
         queue,
     })
@@ -308,7 +397,7 @@ struct Batching {
 /// of it; its own queue is as large, so it never drops one itself.
 fn batch(
     exporter: impl opentelemetry_sdk::trace::SpanExporter + 'static,
-    queue: &std::sync::Arc<Queue>,
+    queue: &Arc<Queue>,
 ) -> opentelemetry_sdk::trace::BatchSpanProcessor {
     // The default reads the other `OTEL_BSP_*` variables.
     let config = opentelemetry_sdk::trace::BatchConfigBuilder::default()
@@ -415,6 +504,29 @@ impl TextMapPropagator for BoxedPropagator {
 #[must_use = "dropping the guard at once shuts tracing down"]
 pub struct Guard {
     provider: Option<SdkTracerProvider>,
+    pipeline: Option<&'static Pipeline>,
+}
+
+impl Guard {
+    /// Exports every span that has ended so far, and waits for the
+    /// exporters (each up to its timeout): before a serverless function
+    /// returns, or a process is suspended.
+    ///
+    /// # Errors
+    /// When an exporter failed or timed out.
+    ///
+    /// ```
+    /// let guard = otel_runtime::builder().no_exporter().init()?;
+    /// // … traced work …
+    /// guard.flush()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
+        match &self.provider {
+            Some(provider) => crate::untraced(|| provider.force_flush()),
+            None => Ok(()),
+        }
+    }
 }
 
 impl fmt::Debug for Guard {
@@ -430,6 +542,11 @@ impl Drop for Guard {
         if let Some(provider) = self.provider.take() {
             otlp::shutting_down();
             crate::untraced(|| {
+                // When the SDK's tracer stops handing spans on, so do the
+                // spans that traced calls make directly.
+                if let Some(pipeline) = self.pipeline {
+                    pipeline.shut_down();
+                }
                 if let Err(error) = provider.shutdown_with_timeout(SHUTDOWN_TIMEOUT) {
                     eprintln!("otel_runtime: shutting tracing down: {error}");
                 }

@@ -1,0 +1,710 @@
+//! Spans that `#[traced]` makes itself, for the provider that `init` set
+//! up, instead of asking the SDK's tracer.
+//!
+//! The SDK's tracer builds a span through a `SpanBuilder` (some 400 bytes,
+//! filled in and moved), clones the tracer into it (two reference counts),
+//! asks the sampler, and at the end copies the span's fields once more into
+//! the `SpanData` it hands its processors. `init` built those processors and
+//! chose the sampler, so a traced call can do the same work directly: one
+//! `SpanData`, filled in at the start, handed to the same processors at the
+//! end. What the exporters receive is the same, field for field (see the
+//! tests at the end of this file, which compare the two). The test helpers
+//! (`crate::testing`) set their provider up the same way, so every test that
+//! captures spans goes through here.
+//!
+//! This covers the span of a traced call. Spans started through the
+//! `opentelemetry` API (`global::tracer(…)`, a `tracing` bridge) still go
+//! through the SDK's tracer, to the same processors.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime};
+
+use opentelemetry::trace::{
+    Event, Link, SpanContext, Status, TraceContextExt as _, TraceFlags, TraceId,
+};
+use opentelemetry::{Context, InstrumentationScope, KeyValue};
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{
+    IdGenerator as _, RandomIdGenerator, Sampler, SamplingDecision, ShouldSample as _, Span,
+    SpanData, SpanEvents, SpanLimits, SpanLinks, SpanProcessor,
+};
+
+use super::span::CallSite;
+
+/// A span processor that a directly made span can be handed to: its work
+/// at a span's start needs only the span's context and its parent's, not
+/// the SDK's `Span`.
+pub(crate) trait Processor: SpanProcessor {
+    /// What `on_start` does, for a span made directly.
+    fn started(&self, span: &SpanContext, parent: &SpanContext);
+}
+
+/// What `init` (or the test helpers) set up: the sampler, the limits and
+/// the processors it gave the SDK's provider, kept here too.
+pub(crate) struct Pipeline {
+    sampler: Sampler,
+    /// What `sampler` amounts to for a span with no parent, when that is
+    /// known (see `sampling::by_trace_id`).
+    roots: Option<Sampler>,
+    limits: SpanLimits,
+    processors: Vec<Arc<dyn Processor>>,
+    /// Set as the provider begins to shut down: from then on, the SDK's
+    /// tracer makes the spans (empty ones, as it is shut down), and spans
+    /// that end are not handed on, as the SDK does.
+    shut: AtomicBool,
+}
+
+impl Pipeline {
+    pub(crate) fn new(
+        sampler: Sampler,
+        roots: Option<Sampler>,
+        limits: SpanLimits,
+        processors: Vec<Arc<dyn Processor>>,
+    ) -> Pipeline {
+        Pipeline {
+            sampler,
+            roots,
+            limits,
+            processors,
+            shut: AtomicBool::new(false),
+        }
+    }
+
+    /// Keeps the pipeline for the rest of the process, so that a span
+    /// holds it without counting references. Each is made once per process
+    /// (`init` and the test helpers run once).
+    pub(crate) fn leak(self) -> &'static Pipeline {
+        Box::leak(Box::new(self))
+    }
+
+    /// The provider is shutting down.
+    pub(crate) fn shut_down(&self) {
+        self.shut.store(true, Ordering::Release);
+    }
+
+    fn is_shut(&self) -> bool {
+        self.shut.load(Ordering::Acquire)
+    }
+}
+
+/// Makes the span of one call of `site` under `parent`, when this module
+/// can: not when the provider is shutting down or telemetry is suppressed
+/// (the SDK's tracer then makes an empty span, as it should). `root` is the
+/// trace ID of a root already decided to be kept (see `sampling`).
+///
+/// Returns the context that carries the span, and whether it records; or
+/// the links back, for the SDK's tracer.
+pub(crate) fn start(
+    pipeline: &'static Pipeline,
+    scope: &InstrumentationScope,
+    site: &'static CallSite,
+    parent: &Context,
+    links: Vec<Link>,
+    root: Option<TraceId>,
+) -> Result<(Context, bool), Vec<Link>> {
+    if pipeline.is_shut() || parent.is_telemetry_suppressed() {
+        return Err(links);
+    }
+    let ids = RandomIdGenerator::default();
+    let parent_span = parent.span();
+    let parent_context = parent_span.span_context();
+    let (trace_id, parent_context) = if parent_context.is_valid() {
+        (parent_context.trace_id(), parent_context)
+    } else {
+        let trace_id = root.unwrap_or_else(|| ids.new_trace_id());
+        (trace_id, &SpanContext::NONE)
+    };
+    let attributes = super::span::code_attributes(site);
+    let decision = match root {
+        Some(_) => SamplingDecision::RecordAndSample,
+        None => pipeline.decide(site, parent, trace_id, &attributes, &links),
+    };
+    // The built-in samplers pass the parent's trace state on unchanged.
+    let trace_state = parent_span.span_context().trace_state().clone();
+    let span_id = ids.new_span_id();
+    let sampled = match decision {
+        SamplingDecision::RecordAndSample => true,
+        SamplingDecision::RecordOnly => false,
+        SamplingDecision::Drop => {
+            // Made current all the same, so that its children know their
+            // trace was sampled out.
+            let context =
+                SpanContext::new(trace_id, span_id, TraceFlags::default(), false, trace_state);
+            return Ok((parent.with_remote_span_context(context), false));
+        }
+    };
+    let flags = parent_context.trace_flags().with_sampled(sampled);
+    let context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
+    for processor in &pipeline.processors {
+        processor.started(&context, parent_context);
+    }
+    let span = DirectSpan::new(
+        pipeline,
+        scope,
+        site,
+        context,
+        parent_context,
+        attributes,
+        links,
+    );
+    Ok((parent.with_span(span), true))
+}
+
+impl Pipeline {
+    /// The decision the SDK's tracer would get from its sampler.
+    fn decide(
+        &self,
+        site: &CallSite,
+        parent: &Context,
+        trace_id: TraceId,
+        attributes: &[KeyValue],
+        links: &[Link],
+    ) -> SamplingDecision {
+        // The SDK's `ParentBased` follows any active parent span, and asks
+        // its root sampler otherwise.
+        let sampler = match &self.sampler {
+            Sampler::ParentBased(_) if parent.has_active_span() => {
+                return if parent.span().span_context().is_sampled() {
+                    SamplingDecision::RecordAndSample
+                } else {
+                    SamplingDecision::Drop
+                };
+            }
+            Sampler::ParentBased(_) => self.roots.as_ref().unwrap_or(&self.sampler),
+            sampler => sampler,
+        };
+        match sampler {
+            Sampler::AlwaysOn => SamplingDecision::RecordAndSample,
+            Sampler::AlwaysOff => SamplingDecision::Drop,
+            sampler => {
+                sampler
+                    .should_sample(
+                        Some(parent),
+                        trace_id,
+                        site.name,
+                        &site.kind,
+                        attributes,
+                        links,
+                    )
+                    .decision
+            }
+        }
+    }
+}
+
+/// A recording span made directly: the `SpanData` it will hand on, filled
+/// in as the SDK's span would fill in its own, under the same limits.
+struct DirectSpan {
+    context: SpanContext,
+    /// `None` once ended.
+    data: Option<SpanData>,
+    pipeline: &'static Pipeline,
+}
+
+impl DirectSpan {
+    fn new(
+        pipeline: &'static Pipeline,
+        scope: &InstrumentationScope,
+        site: &CallSite,
+        context: SpanContext,
+        parent: &SpanContext,
+        mut attributes: Vec<KeyValue>,
+        links: Vec<Link>,
+    ) -> DirectSpan {
+        let limits = &pipeline.limits;
+        let dropped_attributes_count = truncate(&mut attributes, limits.max_attributes_per_span);
+        let start_time = opentelemetry::time::now();
+        let data = SpanData {
+            span_context: context.clone(),
+            parent_span_id: parent.span_id(),
+            parent_span_is_remote: parent.is_valid() && parent.is_remote(),
+            span_kind: site.kind.clone(),
+            name: Cow::Borrowed(site.name),
+            start_time,
+            end_time: start_time,
+            attributes,
+            dropped_attributes_count,
+            events: SpanEvents::default(),
+            links: span_links(links, limits),
+            status: Status::Unset,
+            instrumentation_scope: scope.clone(),
+        };
+        DirectSpan {
+            context,
+            data: Some(data),
+            pipeline,
+        }
+    }
+
+    fn end_at(&mut self, end_time: Option<SystemTime>) {
+        let Some(mut data) = self.data.take() else {
+            return;
+        };
+        if self.pipeline.is_shut() {
+            return;
+        }
+        data.end_time = end_time.unwrap_or_else(opentelemetry::time::now);
+        if let [others @ .., last] = self.pipeline.processors.as_slice() {
+            for processor in others {
+                processor.on_end(data.clone());
+            }
+            last.on_end(data);
+        }
+    }
+}
+
+/// The links given at the start, under the limits, as the SDK keeps them.
+fn span_links(mut links: Vec<Link>, limits: &SpanLimits) -> SpanLinks {
+    let mut kept = SpanLinks::default();
+    if links.is_empty() {
+        return kept;
+    }
+    kept.dropped_count = truncate(&mut links, limits.max_links_per_span);
+    for link in &mut links {
+        link.dropped_attributes_count =
+            truncate(&mut link.attributes, limits.max_attributes_per_link);
+    }
+    kept.links = links;
+    kept
+}
+
+/// Keeps the first `limit` items; returns how many were dropped.
+fn truncate<T>(items: &mut Vec<T>, limit: u32) -> u32 {
+    let limit = limit as usize;
+    let dropped = items.len().saturating_sub(limit);
+    items.truncate(limit);
+    u32::try_from(dropped).unwrap_or(u32::MAX)
+}
+
+impl opentelemetry::trace::Span for DirectSpan {
+    fn add_event_with_timestamp<T>(
+        &mut self,
+        name: T,
+        timestamp: SystemTime,
+        mut attributes: Vec<KeyValue>,
+    ) where
+        T: Into<Cow<'static, str>>,
+    {
+        let limits = self.pipeline.limits;
+        let Some(data) = &mut self.data else { return };
+        if data.events.len() < limits.max_events_per_span as usize {
+            let dropped = truncate(&mut attributes, limits.max_attributes_per_event);
+            data.events
+                .events
+                .push(Event::new(name, timestamp, attributes, dropped));
+        } else {
+            data.events.dropped_count += 1;
+        }
+    }
+
+    fn span_context(&self) -> &SpanContext {
+        &self.context
+    }
+
+    fn is_recording(&self) -> bool {
+        self.data.is_some()
+    }
+
+    fn set_attribute(&mut self, attribute: KeyValue) {
+        let limit = self.pipeline.limits.max_attributes_per_span as usize;
+        let Some(data) = &mut self.data else { return };
+        if data.attributes.len() < limit {
+            data.attributes.push(attribute);
+        } else {
+            data.dropped_attributes_count += 1;
+        }
+    }
+
+    fn set_status(&mut self, status: Status) {
+        let Some(data) = &mut self.data else { return };
+        // Ok > Error > Unset: a status only moves up.
+        if status > data.status {
+            data.status = status;
+        }
+    }
+
+    fn update_name<T>(&mut self, new_name: T)
+    where
+        T: Into<Cow<'static, str>>,
+    {
+        if let Some(data) = &mut self.data {
+            data.name = new_name.into();
+        }
+    }
+
+    fn add_link(&mut self, span_context: SpanContext, mut attributes: Vec<KeyValue>) {
+        let limits = self.pipeline.limits;
+        let Some(data) = &mut self.data else { return };
+        if data.links.len() < limits.max_links_per_span as usize {
+            let dropped = truncate(&mut attributes, limits.max_attributes_per_link);
+            data.links
+                .links
+                .push(Link::new(span_context, attributes, dropped));
+        } else {
+            data.links.dropped_count += 1;
+        }
+    }
+
+    fn end_with_timestamp(&mut self, timestamp: SystemTime) {
+        self.end_at(Some(timestamp));
+    }
+}
+
+impl Drop for DirectSpan {
+    /// A span dropped without being ended ends now, as the SDK's does.
+    fn drop(&mut self) {
+        self.end_at(None);
+    }
+}
+
+/// A processor shared by the SDK's provider and [`Pipeline`]. Its resource
+/// is set before it is shared, as the SDK sets it only through `&mut`.
+#[derive(Debug)]
+pub(crate) struct Shared<P: ?Sized>(pub(crate) Arc<P>);
+
+impl<P: Processor + ?Sized> SpanProcessor for Shared<P> {
+    fn on_start(&self, span: &mut Span, cx: &Context) {
+        self.0.on_start(span, cx);
+    }
+
+    fn on_end(&self, span: SpanData) {
+        self.0.on_end(span);
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.0.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.0.shutdown_with_timeout(timeout)
+    }
+
+    fn set_resource(&mut self, _resource: &Resource) {}
+}
+
+impl Processor for opentelemetry_sdk::trace::BatchSpanProcessor {
+    fn started(&self, _span: &SpanContext, _parent: &SpanContext) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::time::UNIX_EPOCH;
+
+    use opentelemetry::trace::{SpanId, SpanKind, TraceState, Tracer as _, TracerProvider as _};
+    use opentelemetry_sdk::trace::SdkTracerProvider;
+
+    use super::*;
+    use crate::__private::outcome::ErrorMode;
+
+    static SITE: CallSite = CallSite {
+        name: "work",
+        kind: SpanKind::Server,
+        function: || "crate::work",
+        file: "src/work.rs",
+        line: 7,
+        scope_name: "crate",
+        scope_version: "1.2.3",
+        attributes: 2,
+        errors: ErrorMode {
+            record: true,
+            exception_event: true,
+            debug_message: false,
+        },
+    };
+
+    /// Keeps what it is handed, and what it saw start.
+    #[derive(Clone, Debug, Default)]
+    struct Keep {
+        ended: Arc<Mutex<Vec<SpanData>>>,
+        started: Arc<Mutex<Vec<(SpanContext, SpanContext)>>>,
+    }
+
+    impl Processor for Keep {
+        fn started(&self, span: &SpanContext, parent: &SpanContext) {
+            self.started
+                .lock()
+                .unwrap()
+                .push((span.clone(), parent.clone()));
+        }
+    }
+
+    impl SpanProcessor for Keep {
+        fn on_start(&self, span: &mut Span, cx: &Context) {
+            use opentelemetry::trace::Span as _;
+            let parent = cx.span().span_context().clone();
+            self.started
+                .lock()
+                .unwrap()
+                .push((span.span_context().clone(), parent));
+        }
+        fn on_end(&self, span: SpanData) {
+            self.ended.lock().unwrap().push(span);
+        }
+        fn force_flush(&self) -> OTelSdkResult {
+            Ok(())
+        }
+        fn shutdown_with_timeout(&self, _: Duration) -> OTelSdkResult {
+            Ok(())
+        }
+    }
+
+    /// Small limits, so that every one of them is reached.
+    fn limits() -> SpanLimits {
+        SpanLimits {
+            max_events_per_span: 2,
+            max_attributes_per_span: 5,
+            max_links_per_span: 1,
+            max_attributes_per_event: 1,
+            max_attributes_per_link: 1,
+        }
+    }
+
+    fn scope() -> InstrumentationScope {
+        InstrumentationScope::builder(SITE.scope_name)
+            .with_version(SITE.scope_version)
+            .build()
+    }
+
+    fn link(n: u8, attributes: usize) -> Link {
+        let context = SpanContext::new(
+            TraceId::from(u128::from(n) + 1),
+            SpanId::from(u64::from(n) + 1),
+            TraceFlags::SAMPLED,
+            true,
+            TraceState::default(),
+        );
+        let attributes = (0..attributes)
+            .map(|i| KeyValue::new(format!("l{i}"), i as i64))
+            .collect();
+        Link::new(context, attributes, 0)
+    }
+
+    /// The same calls on either span, through the API users have.
+    fn exercise(cx: &Context) {
+        let span = cx.span();
+        for i in 0..4 {
+            span.set_attribute(KeyValue::new(format!("a{i}"), i));
+        }
+        let at = UNIX_EPOCH + Duration::from_secs(1);
+        for i in 0..3 {
+            let attributes = vec![KeyValue::new("x", i), KeyValue::new("y", i)];
+            span.add_event_with_timestamp(format!("e{i}"), at, attributes);
+        }
+        span.add_link(link(9, 2).span_context, vec![KeyValue::new("z", 1)]);
+        span.set_status(Status::error("first"));
+        span.set_status(Status::Unset);
+        span.set_status(Status::error("second"));
+        span.update_name("renamed");
+        span.end_with_timestamp(at + Duration::from_secs(1));
+        // Ignored once ended.
+        span.set_attribute(KeyValue::new("late", true));
+        span.end();
+    }
+
+    /// A span made by the SDK's tracer and one made here, under `parent`,
+    /// with the same sampler and limits: what each processor was handed.
+    fn both(sampler: Sampler, parent: &Context) -> (Keep, Keep, bool) {
+        let sdk = Keep::default();
+        let provider = SdkTracerProvider::builder()
+            .with_sampler(sampler.clone())
+            .with_span_limits(limits())
+            .with_span_processor(sdk.clone())
+            .build();
+        let tracer = provider.tracer_with_scope(scope());
+        let mut builder = tracer.span_builder(SITE.name);
+        builder.span_kind = Some(SITE.kind.clone());
+        builder.attributes = Some(crate::__private::span::code_attributes(&SITE));
+        builder.links = Some(vec![link(1, 3), link(2, 0)]);
+        let span = tracer.build_with_context(builder, parent);
+        let sdk_recording = opentelemetry::trace::Span::is_recording(&span);
+        exercise(&parent.with_span(span));
+
+        let direct = Keep::default();
+        let pipeline =
+            Pipeline::new(sampler, None, limits(), vec![Arc::new(direct.clone())]).leak();
+        let (cx, recording) = start(
+            pipeline,
+            &scope(),
+            &SITE,
+            parent,
+            vec![link(1, 3), link(2, 0)],
+            None,
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(recording, sdk_recording);
+        exercise(&cx);
+        (sdk, direct, recording)
+    }
+
+    /// The two spans, IDs and times aside, are equal.
+    fn assert_same(sdk: &Keep, direct: &Keep) {
+        let sdk_spans = sdk.ended.lock().unwrap();
+        let direct_spans = direct.ended.lock().unwrap();
+        assert_eq!(sdk_spans.len(), 1);
+        assert_eq!(direct_spans.len(), 1);
+        let (mut a, mut b) = (sdk_spans[0].clone(), direct_spans[0].clone());
+        for span in [&mut a, &mut b] {
+            span.span_context = SpanContext::new(
+                TraceId::INVALID,
+                SpanId::INVALID,
+                span.span_context.trace_flags(),
+                span.span_context.is_remote(),
+                span.span_context.trace_state().clone(),
+            );
+            span.start_time = UNIX_EPOCH;
+        }
+        assert_eq!(a, b);
+        let started = |keep: &Keep| {
+            keep.started
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|(span, parent)| (span.is_sampled(), parent.span_id()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(started(sdk), started(direct));
+    }
+
+    fn remote_parent(flags: TraceFlags) -> Context {
+        Context::new().with_remote_span_context(SpanContext::new(
+            TraceId::from(0xabc_u128),
+            SpanId::from(0xdef_u64),
+            flags,
+            true,
+            TraceState::from_key_value([("vendor", "value")]).unwrap(),
+        ))
+    }
+
+    #[test]
+    fn a_root_is_handed_on_as_the_sdk_hands_its_own() {
+        let (sdk, direct, recording) = both(
+            Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
+            &Context::new(),
+        );
+        assert!(recording);
+        assert_same(&sdk, &direct);
+        let span = &direct.ended.lock().unwrap()[0];
+        assert_eq!(span.name, "renamed");
+        assert_eq!(span.attributes.len(), 5);
+        assert_eq!(span.dropped_attributes_count, 2);
+        assert_eq!(span.events.len(), 2);
+        assert_eq!(span.events.dropped_count, 1);
+        assert_eq!(span.events[0].dropped_attributes_count, 1);
+        assert_eq!(span.links.len(), 1);
+        assert_eq!(span.links.dropped_count, 2);
+        assert_eq!(span.status, Status::error("second"));
+    }
+
+    #[test]
+    fn a_child_of_a_remote_parent_keeps_its_trace_and_its_state() {
+        let parent = remote_parent(TraceFlags::SAMPLED);
+        let (sdk, direct, _) = both(Sampler::ParentBased(Box::new(Sampler::AlwaysOff)), &parent);
+        assert_same(&sdk, &direct);
+        let span = &direct.ended.lock().unwrap()[0];
+        assert_eq!(span.span_context.trace_id(), TraceId::from(0xabc_u128));
+        assert_eq!(span.parent_span_id, SpanId::from(0xdef_u64));
+        assert!(span.parent_span_is_remote);
+        assert_eq!(span.span_context.trace_state().get("vendor"), Some("value"));
+    }
+
+    #[test]
+    fn every_sampler_decides_as_the_sdks() {
+        let samplers = [
+            Sampler::AlwaysOn,
+            Sampler::AlwaysOff,
+            Sampler::TraceIdRatioBased(0.5),
+            Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(0.5))),
+            Sampler::ParentBased(Box::new(Sampler::AlwaysOff)),
+        ];
+        let parents = [
+            Context::new(),
+            remote_parent(TraceFlags::SAMPLED),
+            remote_parent(TraceFlags::default()),
+        ];
+        for sampler in &samplers {
+            for parent in &parents {
+                let pipeline = Pipeline::new(sampler.clone(), None, limits(), Vec::new());
+                for n in 0..200_u128 {
+                    let trace_id = match parent.span().span_context().is_valid() {
+                        true => parent.span().span_context().trace_id(),
+                        false => {
+                            TraceId::from(n.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835))
+                        }
+                    };
+                    let sdk = sampler
+                        .should_sample(Some(parent), trace_id, SITE.name, &SITE.kind, &[], &[])
+                        .decision;
+                    let ours = pipeline.decide(&SITE, parent, trace_id, &[], &[]);
+                    assert_eq!(ours, sdk, "{sampler:?} under {parent:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_dropped_span_is_current_with_its_own_id_and_records_nothing() {
+        let parent = remote_parent(TraceFlags::default());
+        let keep = Keep::default();
+        let pipeline = Pipeline::new(
+            Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
+            None,
+            limits(),
+            vec![Arc::new(keep.clone())],
+        )
+        .leak();
+        let (cx, recording) = start(pipeline, &scope(), &SITE, &parent, Vec::new(), None)
+            .ok()
+            .unwrap();
+        assert!(!recording);
+        let span = cx.span();
+        let context = span.span_context();
+        assert_eq!(context.trace_id(), TraceId::from(0xabc_u128));
+        assert_ne!(context.span_id(), SpanId::from(0xdef_u64));
+        assert!(context.is_valid() && !context.is_sampled());
+        assert_eq!(context.trace_state().get("vendor"), Some("value"));
+        span.end();
+        assert!(keep.ended.lock().unwrap().is_empty());
+        assert!(keep.started.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_span_dropped_unended_is_handed_on_and_none_after_shutdown() {
+        let keep = Keep::default();
+        let pipeline = Pipeline::new(
+            Sampler::AlwaysOn,
+            None,
+            limits(),
+            vec![Arc::new(keep.clone())],
+        )
+        .leak();
+        let start = || {
+            start(pipeline, &scope(), &SITE, &Context::new(), Vec::new(), None)
+                .ok()
+                .unwrap()
+        };
+        drop(start());
+        assert_eq!(keep.ended.lock().unwrap().len(), 1);
+        let (late, _) = start();
+        pipeline.shut_down();
+        late.span().end();
+        assert_eq!(keep.ended.lock().unwrap().len(), 1, "ended after shutdown");
+        assert!(
+            super::start(pipeline, &scope(), &SITE, &Context::new(), Vec::new(), None).is_err(),
+            "the SDK's tracer makes spans once shut down"
+        );
+    }
+
+    #[test]
+    fn suppressed_telemetry_is_left_to_the_sdk() {
+        let pipeline = Pipeline::new(Sampler::AlwaysOn, None, limits(), Vec::new()).leak();
+        let links = vec![link(1, 0)];
+        let suppressed = Context::new().with_telemetry_suppressed();
+        let back = start(pipeline, &scope(), &SITE, &suppressed, links.clone(), None);
+        assert_eq!(back.err(), Some(links));
+    }
+}
