@@ -172,11 +172,10 @@ fn start_span(
     // Made here for `init`'s provider (see `direct`), else by the SDK.
     let links = match &*tracer {
         Tracer::Sdk {
-            direct: Some((pipeline, scope)),
+            direct: Some(pipeline),
             ..
         } => {
-            let start =
-                |parent: &Context| direct::start(pipeline, scope, site, parent, links, root);
+            let start = |parent: &Context| direct::start(pipeline, site, parent, links, root);
             let started = match parent {
                 Some(parent) => start(parent),
                 None => Context::map_current(start),

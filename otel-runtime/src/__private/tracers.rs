@@ -34,10 +34,10 @@ const REFRESH_EVERY: u32 = 1024;
 /// A tracer as kept by a thread.
 pub(crate) enum Tracer {
     /// The SDK's, when the global provider is [`Installed`]; with `init`'s
-    /// pipeline and the tracer's scope when `init` installed it.
+    /// pipeline when `init` installed it.
     Sdk {
         tracer: SdkTracer,
-        direct: Option<(&'static Pipeline, InstrumentationScope)>,
+        direct: Option<&'static Pipeline>,
     },
     /// Whatever else the global provider hands out.
     Global(BoxedTracer),
@@ -113,17 +113,14 @@ fn fresh(site: &CallSite) -> Tracer {
         .with_version(site.scope_version)
         .build();
     let _ = WANTED.try_with(|wanted| wanted.set(true));
-    let global = global::tracer_with_scope(scope.clone());
+    let global = global::tracer_with_scope(scope);
     let _ = WANTED.try_with(|wanted| wanted.set(false));
     let offered = OFFERED
         .try_with(|offered| offered.try_borrow_mut().ok()?.take())
         .ok()
         .flatten();
     match offered {
-        Some((tracer, pipeline)) => Tracer::Sdk {
-            tracer,
-            direct: pipeline.map(|pipeline| (pipeline, scope)),
-        },
+        Some((tracer, direct)) => Tracer::Sdk { tracer, direct },
         None => Tracer::Global(global),
     }
 }
