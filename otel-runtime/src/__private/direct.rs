@@ -116,10 +116,20 @@ pub(crate) fn start(
         let trace_id = root.unwrap_or_else(|| ids.new_trace_id());
         (trace_id, &SpanContext::NONE)
     };
-    let attributes = super::span::code_attributes(site);
+    // Made before the decision only for a sampler that may look at them
+    // (one given in code): the SDK hands it the span's first attributes.
+    let shown = pipeline
+        .shows_attributes(parent)
+        .then(|| super::span::code_attributes(site));
     let decision = match root {
         Some(_) => SamplingDecision::RecordAndSample,
-        None => pipeline.decide(site, parent, trace_id, &attributes, &links),
+        None => pipeline.decide(
+            site,
+            parent,
+            trace_id,
+            shown.as_deref().unwrap_or(&[]),
+            &links,
+        ),
     };
     // The built-in samplers pass the parent's trace state on unchanged.
     let trace_state = parent_span.span_context().trace_state().clone();
@@ -135,6 +145,7 @@ pub(crate) fn start(
             return Ok((parent.with_remote_span_context(context), false));
         }
     };
+    let attributes = shown.unwrap_or_else(|| super::span::code_attributes(site));
     let flags = parent_context.trace_flags().with_sampled(sampled);
     let context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
     for processor in &pipeline.processors {
@@ -145,6 +156,15 @@ pub(crate) fn start(
 }
 
 impl Pipeline {
+    /// Whether [`decide`](Self::decide) may ask a sampler that looks at
+    /// attributes: the root sampler of a `ParentBased` one given in code.
+    /// The built-in samplers decide without them.
+    fn shows_attributes(&self, parent: &Context) -> bool {
+        matches!(self.sampler, Sampler::ParentBased(_))
+            && self.roots.is_none()
+            && !parent.has_active_span()
+    }
+
     /// The decision the SDK's tracer would get from its sampler.
     fn decide(
         &self,
@@ -602,6 +622,40 @@ mod tests {
         assert_eq!(span.parent_span_id, SpanId::from(0xdef_u64));
         assert!(span.parent_span_is_remote);
         assert_eq!(span.span_context.trace_state().get("vendor"), Some("value"));
+    }
+
+    /// Keeps the spans of one function, by its `code.function.name`.
+    #[derive(Clone, Debug)]
+    struct ByFunction;
+
+    impl opentelemetry_sdk::trace::ShouldSample for ByFunction {
+        fn should_sample(
+            &self,
+            _: Option<&Context>,
+            _: TraceId,
+            _: &str,
+            _: &SpanKind,
+            attributes: &[KeyValue],
+            _: &[Link],
+        ) -> opentelemetry_sdk::trace::SamplingResult {
+            let function = KeyValue::new("code.function.name", "crate::work");
+            opentelemetry_sdk::trace::SamplingResult {
+                decision: match attributes.contains(&function) {
+                    true => SamplingDecision::RecordAndSample,
+                    false => SamplingDecision::Drop,
+                },
+                attributes: Vec::new(),
+                trace_state: TraceState::default(),
+            }
+        }
+    }
+
+    #[test]
+    fn a_root_sampler_given_in_code_sees_the_first_attributes() {
+        let (sdk, direct, recording) =
+            both(Sampler::ParentBased(Box::new(ByFunction)), &Context::new());
+        assert!(recording);
+        assert_same(&sdk, &direct);
     }
 
     #[test]

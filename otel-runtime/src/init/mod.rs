@@ -221,7 +221,7 @@ impl Builder {
         crate::limits::set_value_length(env.value_length_limit);
         // The decision for root spans, when it depends on the trace ID alone
         // (see `__private::sampling`).
-        let roots: Option<Sampler> = match &self.sampler {
+        let roots = match &self.sampler {
             Some(sampler) => crate::__private::by_trace_id(sampler),
             None => Some(env.root_sampler),
         };
