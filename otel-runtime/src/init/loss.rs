@@ -30,6 +30,10 @@ static FAILED: AtomicU64 = AtomicU64::new(0);
 
 const WARNING_INTERVAL: Duration = Duration::from_secs(60);
 
+/// How many spans dropped from a full queue between two looks at whether to
+/// warn again.
+const DROPS_PER_LOOK: u64 = 1024;
+
 /// How many spans this process's exporters were given, delivered, and lost.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -65,8 +69,8 @@ pub fn export_stats() -> ExportStats {
     }
 }
 
-/// The spans of one pipeline that were admitted and whose export has not
-/// finished yet, and how many may be.
+/// The spans of one pipeline that were admitted and not yet handed to its
+/// exporter, and how many may be.
 #[derive(Debug)]
 pub(crate) struct Queue {
     waiting: AtomicUsize,
@@ -129,11 +133,18 @@ impl<P: SpanProcessor> SpanProcessor for CountedIn<P> {
             ENDED.fetch_add(1, Ordering::Relaxed);
             if !self.queue.admit() {
                 let dropped = DROPPED.fetch_add(1, Ordering::Relaxed) + 1;
-                QUEUE_FULL.warn(&format!(
-                    "the export queue is full ({} spans, OTEL_BSP_MAX_QUEUE_SIZE): \
-                     {dropped} spans dropped so far; the exporter is slower than spans are made",
-                    self.queue.capacity
-                ));
+                // In a flood, most spans are dropped: the clock and the lock
+                // of the rate limit are looked at on the first drop and then
+                // once per `DROPS_PER_LOOK`, not on each.
+                if dropped == 1 || dropped % DROPS_PER_LOOK == 0 {
+                    QUEUE_FULL.warn(|| {
+                        format!(
+                            "the export queue is full ({} spans, OTEL_BSP_MAX_QUEUE_SIZE): \
+                             {dropped} spans dropped so far; the exporter is slower than spans are made",
+                            self.queue.capacity
+                        )
+                    });
+                }
                 return;
             }
         }
@@ -153,10 +164,10 @@ impl<P: SpanProcessor> SpanProcessor for CountedIn<P> {
     }
 }
 
-/// An exporter whose outcomes are counted, whose finished batches free
-/// their places in the [`Queue`], and whose panics become failed exports
-/// (a panic would otherwise end the batch processor's thread, and every
-/// later span would be lost without a word).
+/// An exporter whose outcomes are counted, whose batches free their places
+/// in the [`Queue`] as their export starts, and whose panics become failed
+/// exports (a panic would otherwise end the batch processor's thread, and
+/// every later span would be lost without a word).
 #[derive(Debug)]
 pub(crate) struct Counted<E> {
     pub inner: E,
@@ -166,6 +177,11 @@ pub(crate) struct Counted<E> {
 impl<E: SpanExporter> SpanExporter for Counted<E> {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
         let spans = batch.len();
+        // Out of the queue once handed over, as the SDK's own queue counts
+        // them: at full speed, places freed only when the export ends would
+        // drop a batch's worth more spans. The batch processor exports one
+        // batch at a time, so memory stays bounded all the same.
+        self.queue.release(spans);
         let result = AssertUnwindSafe(self.inner.export(batch))
             .catch_unwind()
             .await
@@ -175,7 +191,6 @@ impl<E: SpanExporter> SpanExporter for Counted<E> {
                     crate::__private::panic::payload_message(&*panic)
                 )))
             });
-        self.queue.release(spans);
         let spans = spans as u64;
         match &result {
             Ok(()) => {
@@ -183,9 +198,9 @@ impl<E: SpanExporter> SpanExporter for Counted<E> {
             }
             Err(error) => {
                 let failed = FAILED.fetch_add(spans, Ordering::Relaxed) + spans;
-                EXPORT_FAILED.warn(&format!(
-                    "{spans} spans could not be exported ({failed} so far): {error}"
-                ));
+                EXPORT_FAILED.warn(|| {
+                    format!("{spans} spans could not be exported ({failed} so far): {error}")
+                });
             }
         }
         result
@@ -208,14 +223,16 @@ static EXPORT_FAILED: RateLimited = RateLimited(Mutex::new(None));
 static QUEUE_FULL: RateLimited = RateLimited(Mutex::new(None));
 
 impl RateLimited {
-    fn warn(&self, message: &str) {
+    /// Prints what `message` makes, unless this cause printed a line less
+    /// than [`WARNING_INTERVAL`] ago; it is made only when printed.
+    fn warn(&self, message: impl FnOnce() -> String) {
         let mut last = self
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if last.is_none_or(|at| at.elapsed() >= WARNING_INTERVAL) {
             *last = Some(Instant::now());
-            eprintln!("otel_runtime: {message}");
+            eprintln!("otel_runtime: {}", message());
         }
     }
 }
