@@ -69,8 +69,8 @@ pub fn export_stats() -> ExportStats {
     }
 }
 
-/// The spans of one pipeline that were admitted and not yet handed to its
-/// exporter, and how many may be.
+/// The spans of one pipeline that were admitted and whose export has not
+/// finished yet, and how many may be.
 #[derive(Debug)]
 pub(crate) struct Queue {
     waiting: AtomicUsize,
@@ -133,7 +133,7 @@ impl<P: SpanProcessor> SpanProcessor for CountedIn<P> {
             ENDED.fetch_add(1, Ordering::Relaxed);
             if !self.queue.admit() {
                 let dropped = DROPPED.fetch_add(1, Ordering::Relaxed) + 1;
-                // In a flood, most spans are dropped: the clock and the lock
+                // In a flood, most spans may be dropped: the clock and the lock
                 // of the rate limit are looked at on the first drop and then
                 // once per `DROPS_PER_LOOK`, not on each.
                 if dropped == 1 || dropped % DROPS_PER_LOOK == 0 {
@@ -164,10 +164,10 @@ impl<P: SpanProcessor> SpanProcessor for CountedIn<P> {
     }
 }
 
-/// An exporter whose outcomes are counted, whose batches free their places
-/// in the [`Queue`] as their export starts, and whose panics become failed
-/// exports (a panic would otherwise end the batch processor's thread, and
-/// every later span would be lost without a word).
+/// An exporter whose outcomes are counted, whose finished batches free
+/// their places in the [`Queue`], and whose panics become failed exports
+/// (a panic would otherwise end the batch processor's thread, and every
+/// later span would be lost without a word).
 #[derive(Debug)]
 pub(crate) struct Counted<E> {
     pub inner: E,
@@ -177,11 +177,6 @@ pub(crate) struct Counted<E> {
 impl<E: SpanExporter> SpanExporter for Counted<E> {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
         let spans = batch.len();
-        // Out of the queue once handed over, as the SDK's own queue counts
-        // them: at full speed, places freed only when the export ends would
-        // drop a batch's worth more spans. The batch processor exports one
-        // batch at a time, so memory stays bounded all the same.
-        self.queue.release(spans);
         let result = AssertUnwindSafe(self.inner.export(batch))
             .catch_unwind()
             .await
@@ -191,6 +186,7 @@ impl<E: SpanExporter> SpanExporter for Counted<E> {
                     crate::__private::panic::payload_message(&*panic)
                 )))
             });
+        self.queue.release(spans);
         let spans = spans as u64;
         match &result {
             Ok(()) => {
