@@ -252,21 +252,25 @@ fn child() {
 
 #[test]
 fn hostile_values_under_a_length_limit_are_cut_and_change_nothing() {
-    let ended = run_child_until(
-        "limited",
-        &[
-            ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "64"),
-            ("OTEL_TRACES_EXPORTER", "none"),
-        ],
-        Duration::from_secs(60),
-    );
+    let env = [
+        ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "64"),
+        ("OTEL_TRACES_EXPORTER", "none"),
+    ];
+    run_checked("limited", &env, "");
+}
+
+/// Runs the child in `role` until it says it checked everything, and
+/// returns its standard error; `context` goes in the failure message.
+fn run_checked(role: &str, env: &[(&str, &str)], context: &str) -> String {
+    let ended = run_child_until(role, env, Duration::from_secs(60));
     assert!(
-        ended.succeeded() && ended.stdout.contains("limited: checked"),
-        "{:?}\n{}\n{}",
+        ended.succeeded() && ended.stdout.contains(&format!("{role}: checked")),
+        "{context}{:?}\n{}\n{}",
         ended.status,
         ended.stdout,
         ended.stderr
     );
+    ended.stderr
 }
 
 #[test]
@@ -274,20 +278,9 @@ fn a_debug_or_display_that_returns_an_error_records_what_it_wrote_without_panick
     for limit in [None, Some("64")] {
         let mut env = vec![("OTEL_TRACES_EXPORTER", "none")];
         env.extend(limit.map(|limit| ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", limit)));
-        let ended = run_child_until("format-error", &env, Duration::from_secs(60));
-        assert!(
-            ended.succeeded() && ended.stdout.contains("format-error: checked"),
-            "limit {limit:?}: {:?}\n{}\n{}",
-            ended.status,
-            ended.stdout,
-            ended.stderr
-        );
+        let stderr = run_checked("format-error", &env, &format!("limit {limit:?}: "));
         // A panic, even caught, would have run the program's panic hook.
-        assert!(
-            !ended.stderr.contains("panicked"),
-            "limit {limit:?}: {}",
-            ended.stderr
-        );
+        assert!(!stderr.contains("panicked"), "limit {limit:?}: {stderr}");
     }
 }
 
