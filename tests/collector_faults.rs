@@ -61,7 +61,8 @@ fn child() {
 #[test]
 fn a_collector_that_is_down_neither_crashes_nor_hangs_the_program() {
     for protocol in ["grpc", "http/protobuf"] {
-        let endpoint = format!("http://127.0.0.1:{}", closed_port());
+        let closed = closed_port();
+        let endpoint = format!("http://127.0.0.1:{}", closed.port());
         let started = Instant::now();
         let printed = run_child(
             "orders",

@@ -169,7 +169,8 @@ struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    let port = closed_port();
+    // Kept by the process for good: every child connects to it.
+    let port = Box::leak(Box::new(closed_port())).port();
     let endpoint = format!("http://127.0.0.1:{port}");
     let mut cases = Vec::new();
     for value in values() {

@@ -104,8 +104,9 @@ const HEADERS: &str =
 fn collector_credentials_in_headers_are_never_printed() {
     let (unauthorized, seen_401) = collector("401 Unauthorized");
     let (failing, _) = collector("500 Internal Server Error");
+    let down = closed_port();
     let collectors = [
-        ("down", closed_port()),
+        ("down", down.port()),
         ("401", unauthorized),
         ("500", failing),
     ];
@@ -173,7 +174,8 @@ fn collector_credentials_in_headers_are_never_printed() {
 
 #[test]
 fn a_password_in_the_endpoint_is_never_printed() {
-    let port = closed_port();
+    let closed = closed_port();
+    let port = closed.port();
     for protocol in ["grpc", "http/protobuf"] {
         for endpoint in [
             format!("http://user:p4ssw0rd@127.0.0.1:{port}"),

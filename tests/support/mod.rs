@@ -109,10 +109,23 @@ pub fn run_child_until(role: &str, env: &[(&str, &str)], deadline: Duration) -> 
     }
 }
 
-/// A loopback port that nothing listens on: connecting fails at once.
-pub fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+/// A loopback port that nothing listens on, kept so while the value lives:
+/// a socket is bound to it and never listens, so connecting fails at once,
+/// and a listener that another test starts meanwhile cannot be given the
+/// same port (a port merely freed could be, and a collector that never
+/// answers would then hang the test instead).
+pub struct ClosedPort(tokio::net::TcpSocket);
+
+impl ClosedPort {
+    pub fn port(&self) -> u16 {
+        self.0.local_addr().unwrap().port()
+    }
+}
+
+pub fn closed_port() -> ClosedPort {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    ClosedPort(socket)
 }
 
 /// Panics when shown, as a buggy `Debug` or `Display` might.
