@@ -17,12 +17,13 @@
 //! through the SDK's tracer, to the same processors.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use opentelemetry::trace::{
-    Event, Link, SpanContext, Status, TraceContextExt as _, TraceFlags, TraceId,
+    Event, Link, SpanContext, SpanId, Status, TraceContextExt as _, TraceFlags, TraceId,
 };
 use opentelemetry::{Context, InstrumentationScope, KeyValue};
 use opentelemetry_sdk::Resource;
@@ -31,6 +32,8 @@ use opentelemetry_sdk::trace::{
     IdGenerator as _, RandomIdGenerator, Sampler, SamplingDecision, ShouldSample as _, Span,
     SpanData, SpanEvents, SpanLimits, SpanLinks, SpanProcessor,
 };
+use rand::rngs::SmallRng;
+use rand::{Rng as _, SeedableRng as _};
 
 use super::span::CallSite;
 
@@ -92,8 +95,7 @@ impl Pipeline {
 
 /// Makes the span of one call of `site` under `parent`, when this module
 /// can: not when the provider is shutting down or telemetry is suppressed
-/// (the SDK's tracer then makes an empty span, as it should). `root` is the
-/// trace ID of a root already decided to be kept (see `sampling`).
+/// (the SDK's tracer then makes an empty span, as it should).
 ///
 /// Returns the context that carries the span, and whether it records; or
 /// the links back, for the SDK's tracer.
@@ -102,38 +104,31 @@ pub(crate) fn start(
     site: &'static CallSite,
     parent: &Context,
     links: Vec<Link>,
-    root: Option<TraceId>,
 ) -> Result<(Context, bool), Vec<Link>> {
     if pipeline.is_shut() || parent.is_telemetry_suppressed() {
         return Err(links);
     }
-    let ids = RandomIdGenerator::default();
     let parent_span = parent.span();
     let parent_context = parent_span.span_context();
-    let (trace_id, parent_context) = if parent_context.is_valid() {
-        (parent_context.trace_id(), parent_context)
-    } else {
-        let trace_id = root.unwrap_or_else(|| ids.new_trace_id());
-        (trace_id, &SpanContext::NONE)
+    let (new_trace_id, span_id) = new_ids(!parent_context.is_valid());
+    let (trace_id, parent_context) = match new_trace_id {
+        None => (parent_context.trace_id(), parent_context),
+        Some(trace_id) => (trace_id, &SpanContext::NONE),
     };
     // Made before the decision only for a sampler that may look at them
     // (one given in code): the SDK hands it the span's first attributes.
     let shown = pipeline
         .shows_attributes(parent)
         .then(|| super::span::code_attributes(site));
-    let decision = match root {
-        Some(_) => SamplingDecision::RecordAndSample,
-        None => pipeline.decide(
-            site,
-            parent,
-            trace_id,
-            shown.as_deref().unwrap_or(&[]),
-            &links,
-        ),
-    };
+    let decision = pipeline.decide(
+        site,
+        parent,
+        trace_id,
+        shown.as_deref().unwrap_or(&[]),
+        &links,
+    );
     // The built-in samplers pass the parent's trace state on unchanged.
     let trace_state = parent_span.span_context().trace_state().clone();
-    let span_id = ids.new_span_id();
     let sampled = match decision {
         SamplingDecision::RecordAndSample => true,
         SamplingDecision::RecordOnly => false,
@@ -153,6 +148,27 @@ pub(crate) fn start(
     }
     let span = DirectSpan::new(pipeline, site, context, parent_context, attributes, links);
     Ok((parent.with_span(span), true))
+}
+
+thread_local! {
+    /// Where IDs come from: a generator like the one the SDK's
+    /// `RandomIdGenerator` uses, which takes a thread-local for each ID.
+    static IDS: RefCell<SmallRng> = RefCell::new(SmallRng::from_os_rng());
+}
+
+/// A span ID, with a trace ID when `new_trace`, drawn as the SDK's
+/// `RandomIdGenerator` draws them.
+fn new_ids(new_trace: bool) -> (Option<TraceId>, SpanId) {
+    let drawn = IDS.try_with(|ids| {
+        let mut ids = ids.try_borrow_mut().ok()?;
+        let trace_id = new_trace.then(|| TraceId::from(ids.random::<u128>()));
+        Some((trace_id, SpanId::from(ids.random::<u64>())))
+    });
+    // While the thread's locals are destroyed, the SDK's generator.
+    drawn.ok().flatten().unwrap_or_else(|| {
+        let ids = RandomIdGenerator::default();
+        (new_trace.then(|| ids.new_trace_id()), ids.new_span_id())
+    })
 }
 
 impl Pipeline {
@@ -545,7 +561,7 @@ mod tests {
         let direct = Keep::default();
         let pipeline =
             Pipeline::new(sampler, None, limits(), vec![Arc::new(direct.clone())]).leak();
-        let (cx, recording) = start(pipeline, &SITE, parent, vec![link(1, 3), link(2, 0)], None)
+        let (cx, recording) = start(pipeline, &SITE, parent, vec![link(1, 3), link(2, 0)])
             .ok()
             .unwrap();
         assert_eq!(recording, sdk_recording);
@@ -703,9 +719,7 @@ mod tests {
             vec![Arc::new(keep.clone())],
         )
         .leak();
-        let (cx, recording) = start(pipeline, &SITE, &parent, Vec::new(), None)
-            .ok()
-            .unwrap();
+        let (cx, recording) = start(pipeline, &SITE, &parent, Vec::new()).ok().unwrap();
         assert!(!recording);
         let span = cx.span();
         let context = span.span_context();
@@ -729,7 +743,7 @@ mod tests {
         )
         .leak();
         let start = || {
-            start(pipeline, &SITE, &Context::new(), Vec::new(), None)
+            start(pipeline, &SITE, &Context::new(), Vec::new())
                 .ok()
                 .unwrap()
         };
@@ -740,7 +754,7 @@ mod tests {
         late.span().end();
         assert_eq!(keep.ended.lock().unwrap().len(), 1, "ended after shutdown");
         assert!(
-            super::start(pipeline, &SITE, &Context::new(), Vec::new(), None).is_err(),
+            super::start(pipeline, &SITE, &Context::new(), Vec::new()).is_err(),
             "the SDK's tracer makes spans once shut down"
         );
     }
@@ -750,7 +764,7 @@ mod tests {
         let pipeline = Pipeline::new(Sampler::AlwaysOn, None, limits(), Vec::new()).leak();
         let links = vec![link(1, 0)];
         let suppressed = Context::new().with_telemetry_suppressed();
-        let back = start(pipeline, &SITE, &suppressed, links.clone(), None);
+        let back = start(pipeline, &SITE, &suppressed, links.clone());
         assert_eq!(back.err(), Some(links));
     }
 }

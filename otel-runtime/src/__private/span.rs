@@ -3,11 +3,10 @@
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use opentelemetry::trace::{Link, Span as _, SpanKind, SpanRef, TraceContextExt as _, TraceId};
+use opentelemetry::trace::{Link, Span as _, SpanKind, SpanRef, TraceContextExt as _};
 use opentelemetry::{Context, ContextGuard, KeyValue, Value};
 
 use super::outcome::ErrorMode;
-use super::sampling::{self, Root};
 use super::tracers::{self, Tracer};
 use super::{direct, panic, provider, reentry};
 use crate::{IntoLink, IntoParent};
@@ -137,45 +136,30 @@ fn start_in_full(
     relations: Relations,
 ) -> Starting {
     let Relations { parent, links } = relations;
-    let root = match &parent {
-        _ if !sampling::known() => Root::Undecided,
-        Some(parent) => sampling::decide(site, parent),
-        None => Context::map_current(|current| sampling::decide(site, current)),
-    };
-    let span = match root {
-        Root::Dropped(cx) => Some((cx, false)),
-        Root::Kept(trace_id) => start_span(site, parent.as_ref(), links, Some(trace_id)),
-        Root::Undecided => start_span(site, parent.as_ref(), links, None),
-    };
-    Starting(span.map(|(cx, recording)| StartingSpan {
-        cx,
-        recording,
-        site,
-        _inside: inside,
-    }))
+    Starting(
+        start_span(site, parent.as_ref(), links).map(|(cx, recording)| StartingSpan {
+            cx,
+            recording,
+            site,
+            _inside: inside,
+        }),
+    )
 }
 
 /// The context that carries the span, and whether the span records; `None`
 /// when the span would change nothing: with no provider installed, it is a
 /// no-op that carries its parent's context, and making it current would only
 /// cost time.
-///
-/// `root` is the trace ID of a root span already decided to be kept.
 fn start_span(
     site: &'static CallSite,
     parent: Option<&Context>,
     links: Vec<Link>,
-    root: Option<TraceId>,
 ) -> Option<(Context, bool)> {
     let epoch = provider::epoch();
-    let tracer = tracers::tracer(site);
     // Made here for `init`'s provider (see `direct`), else by the SDK.
-    let links = match &*tracer {
-        Tracer::Sdk {
-            direct: Some(pipeline),
-            ..
-        } => {
-            let start = |parent: &Context| direct::start(pipeline, site, parent, links, root);
+    let (tracer, links) = match tracers::find(site, epoch) {
+        tracers::Found::Direct(pipeline) => {
+            let start = |parent: &Context| direct::start(pipeline, site, parent, links);
             let started = match parent {
                 Some(parent) => start(parent),
                 None => Context::map_current(start),
@@ -188,18 +172,16 @@ fn start_span(
                     }
                     return Some((cx, recording));
                 }
-                Err(links) => links,
+                // Shutting down, or telemetry suppressed: the SDK's tracer
+                // makes the (empty) span.
+                Err(links) => (tracers::tracer(site), links),
             }
         }
-        _ => links,
+        tracers::Found::Tracer(tracer) => (tracer, links),
     };
-    let build = || match &*tracer {
+    match &*tracer {
         Tracer::Sdk { tracer, .. } => build(tracer, site, parent, links, epoch),
         Tracer::Global(tracer) => build(tracer, site, parent, links, epoch),
-    };
-    match root {
-        Some(trace_id) => sampling::with_trace_id(trace_id, build),
-        None => build(),
     }
 }
 

@@ -57,6 +57,55 @@ thread_local! {
     static WANTED: Cell<bool> = const { Cell::new(false) };
     /// What [`Installed`] left for `fresh` to take.
     static OFFERED: RefCell<Option<(SdkTracer, Option<&'static Pipeline>)>> = const { RefCell::new(None) };
+    /// `init`'s pipeline, as this thread's last fresh tracer found it: with
+    /// the epoch then, and how many more spans may trust it.
+    static PIPELINE: Cell<Option<(&'static Pipeline, u64, u32)>> = const { Cell::new(None) };
+}
+
+/// Where the span of a call is made.
+pub(crate) enum Found {
+    /// By `init`'s pipeline, directly.
+    Direct(&'static Pipeline),
+    /// By this tracer.
+    Tracer(Rc<Tracer>),
+}
+
+/// Where the span of a call of `site` is made, `epoch` being the current
+/// one (see `provider`).
+#[inline]
+pub(crate) fn find(site: &'static CallSite, epoch: u64) -> Found {
+    if let Some(pipeline) = kept_pipeline(epoch) {
+        return Found::Direct(pipeline);
+    }
+    let tracer = tracer(site);
+    match &*tracer {
+        Tracer::Sdk {
+            direct: Some(pipeline),
+            ..
+        } => Found::Direct(pipeline),
+        _ => Found::Tracer(tracer),
+    }
+}
+
+/// The pipeline this thread keeps, while it may be trusted. When it may
+/// not any more, the tracers are dropped too, so that the next one is
+/// asked of the global provider.
+#[inline]
+fn kept_pipeline(epoch: u64) -> Option<&'static Pipeline> {
+    PIPELINE
+        .try_with(|kept| match kept.get() {
+            Some((pipeline, in_epoch, left)) if in_epoch == epoch && left > 0 => {
+                kept.set(Some((pipeline, in_epoch, left - 1)));
+                Some(pipeline)
+            }
+            Some(_) => {
+                forget();
+                None
+            }
+            None => None,
+        })
+        .ok()
+        .flatten()
 }
 
 /// The tracer for `site`'s crate.
@@ -72,8 +121,9 @@ pub(crate) fn tracer(site: &'static CallSite) -> Rc<Tracer> {
         .unwrap_or_else(|| Rc::new(fresh(site)))
 }
 
-/// Drops this thread's tracers.
+/// Drops this thread's tracers, and the pipeline it keeps.
 pub(crate) fn forget() {
+    let _ = PIPELINE.try_with(|kept| kept.set(None));
     let _ = TRACERS.try_with(|tracers| {
         if let Ok(mut tracers) = tracers.try_borrow_mut() {
             tracers.by_scope.clear();
@@ -100,6 +150,15 @@ impl Tracers {
             return Rc::clone(tracer);
         }
         let tracer = Rc::new(fresh(site));
+        if let Tracer::Sdk {
+            direct: Some(pipeline),
+            ..
+        } = &*tracer
+        {
+            // This span is the first of the `REFRESH_EVERY`.
+            let kept = (*pipeline, epoch, REFRESH_EVERY - 1);
+            let _ = PIPELINE.try_with(|cell| cell.set(Some(kept)));
+        }
         self.by_scope
             .push((site.scope_name, site.scope_version, Rc::clone(&tracer)));
         tracer
