@@ -2,11 +2,16 @@
 //! and the OTLP gRPC exporter, to a receiver on loopback (the generated
 //! server of the official OTLP protocol, counting what arrives); and the
 //! latency of the calling threads meanwhile, against the same calls whose
-//! spans are dropped at once, and against a collector that is down.
+//! spans are dropped at once, and against a collector that is down. The
+//! same calls written by hand with the raw SDK, their spans dropped at once
+//! too, show what `#[traced]` costs when many threads share the batch
+//! processor and the counters.
 //!
-//! The exporting phase runs in a child process set up as a program is, by
-//! `otel_runtime::init` with `OTEL_EXPORTER_OTLP_ENDPOINT` pointing at the
-//! receiver, so that it goes through the exporter users get.
+//! Each phase runs in a child process set up as a program is: by
+//! `otel_runtime::init`, with `OTEL_EXPORTER_OTLP_ENDPOINT` pointing at the
+//! receiver so that it goes through the exporter users get, or with an
+//! exporter that discards (`span_exporter`); the raw SDK's with the batch
+//! processor over that exporter.
 //!
 //! `cargo bench --bench throughput` (or `-- SECONDS THREADS`). It prints
 //! one table; it asserts nothing about time.
@@ -17,14 +22,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{A, DiscardExporter, S, traced};
+use common::{A, DiscardExporter, S, raw_sdk, traced};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
 };
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
-use otel_runtime::opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanExporter};
+use otel_runtime::opentelemetry::trace::TracerProvider as _;
+use otel_runtime::opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider};
 
 /// Counts the spans of every export request.
 #[derive(Default)]
@@ -102,23 +108,24 @@ impl Phase {
     }
 }
 
-/// Calls `traced::work` from `threads` threads for `seconds`, timing every
-/// 64th call.
-fn run(threads: usize, seconds: f64) -> Phase {
+/// Calls `work` from `threads` threads for `seconds`, timing every 64th
+/// call.
+fn run(threads: usize, seconds: f64, work: impl Fn() -> u64 + Clone + Send + 'static) -> Phase {
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let workers: Vec<_> = (0..threads)
         .map(|_| {
             let stop = Arc::clone(&stop);
+            let work = work.clone();
             std::thread::spawn(move || {
                 let (mut calls, mut samples) = (0u64, Vec::new());
                 while !stop.load(Ordering::Relaxed) {
                     if calls % 64 == 0 {
                         let at = Instant::now();
-                        std::hint::black_box(traced::work(A, S));
+                        std::hint::black_box(work());
                         samples.push(at.elapsed());
                     } else {
-                        std::hint::black_box(traced::work(A, S));
+                        std::hint::black_box(work());
                     }
                     calls += 1;
                 }
@@ -144,19 +151,59 @@ fn run(threads: usize, seconds: f64) -> Phase {
     }
 }
 
-fn provider(exporter: impl SpanExporter + 'static) -> SdkTracerProvider {
-    SdkTracerProvider::builder()
-        .with_span_processor(BatchSpanProcessor::builder(exporter).build())
-        .build()
+/// How a child process makes its spans.
+#[derive(Clone, Copy)]
+enum Setup {
+    /// `#[traced]`, set up by `init` from the environment.
+    Init,
+    /// `#[traced]`, set up by `init` with an exporter that discards.
+    Discarding,
+    /// By hand with the raw SDK: the batch processor over an exporter
+    /// that discards.
+    RawSdk,
 }
 
-/// The child: set up by `init` from the environment, export for `seconds`,
-/// flush, and say how it went.
-fn busy_child(threads: usize, seconds: f64) {
-    let guard = otel_runtime::init().unwrap();
-    let phase = run(threads, seconds);
-    let flushing = Instant::now();
-    drop(guard);
+impl Setup {
+    const ALL: [Setup; 3] = [Setup::Init, Setup::Discarding, Setup::RawSdk];
+
+    /// Its name on the child's command line.
+    fn name(self) -> &'static str {
+        match self {
+            Setup::Init => "init",
+            Setup::Discarding => "discarding",
+            Setup::RawSdk => "raw-sdk",
+        }
+    }
+}
+
+/// The child: set up as `setup` says, make spans for `seconds`, flush, and
+/// say how it went.
+fn child(setup: Setup, threads: usize, seconds: f64) {
+    let traced = || traced::work(A, S);
+    let (phase, flushing) = match setup {
+        Setup::Init | Setup::Discarding => {
+            let builder = otel_runtime::builder();
+            let builder = match setup {
+                Setup::Discarding => builder.span_exporter(DiscardExporter),
+                _ => builder,
+            };
+            let guard = builder.init().unwrap();
+            let phase = run(threads, seconds, traced);
+            let flushing = Instant::now();
+            drop(guard);
+            (phase, flushing)
+        }
+        Setup::RawSdk => {
+            let provider = SdkTracerProvider::builder()
+                .with_span_processor(BatchSpanProcessor::builder(DiscardExporter).build())
+                .build();
+            let tracer = provider.tracer("bench");
+            let phase = run(threads, seconds, move || raw_sdk::work(&tracer, A, S));
+            let flushing = Instant::now();
+            provider.shutdown().unwrap();
+            (phase, flushing)
+        }
+    };
     println!("{}", phase.to_line());
     println!("flushed {}", flushing.elapsed().as_nanos());
 }
@@ -167,19 +214,23 @@ fn main() {
     let numbers: Vec<f64> = args.iter().filter_map(|arg| arg.parse().ok()).collect();
     let seconds = numbers.first().copied().unwrap_or(3.0);
     let threads = numbers.get(1).map_or(4, |&n| n as usize);
-    if args.iter().any(|arg| arg == "--busy-child") {
-        return busy_child(threads, seconds);
+    let chosen = args.iter().find_map(|arg| arg.strip_prefix("--child="));
+    if let Some(chosen) = chosen {
+        let setup = Setup::ALL
+            .into_iter()
+            .find(|setup| setup.name() == chosen)
+            .expect("a known setup");
+        return child(setup, threads, seconds);
     }
 
-    // The same calls, their spans discarded by the exporter at once.
-    let discarding = provider(DiscardExporter);
-    otel_runtime::set_tracer_provider(discarding.clone());
-    let idle = run(threads, seconds);
-    discarding.shutdown().unwrap();
+    // The same calls, their spans discarded by the exporter at once: made
+    // by `#[traced]`, and by hand with the raw SDK.
+    let idle = child_phase(threads, seconds, Setup::Discarding, None).phase;
+    let raw = child_phase(threads, seconds, Setup::RawSdk, None).phase;
 
     let received = Arc::new(AtomicU64::new(0));
     let (port, _receiver) = start_receiver(Arc::clone(&received));
-    let busy = child_phase(threads, seconds, port);
+    let busy = child_phase(threads, seconds, Setup::Init, Some(port));
     let received = received.load(Ordering::Relaxed);
     // A collector that is down: nothing listens on this port.
     let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -187,8 +238,8 @@ fn main() {
         .local_addr()
         .unwrap()
         .port();
-    let dead = child_phase(threads, seconds, dead_port);
-    print_table(threads, seconds, &idle, &busy, received, &dead);
+    let dead = child_phase(threads, seconds, Setup::Init, Some(dead_port));
+    print_table(threads, seconds, &idle, &raw, &busy, received, &dead);
 }
 
 /// What a child exporting to `port` did, and how long its guard took.
@@ -197,23 +248,25 @@ struct ChildPhase {
     flushed: Duration,
 }
 
-/// Runs the busy child, exporting over gRPC to `port`; passes on what it
-/// said about loss.
-fn child_phase(threads: usize, seconds: f64, port: u16) -> ChildPhase {
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            seconds.to_string(),
-            threads.to_string(),
-            "--busy-child".to_owned(),
-        ])
-        .env("OTEL_TRACES_EXPORTER", "otlp")
-        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
-        .env(
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            format!("http://127.0.0.1:{port}"),
-        )
-        .output()
-        .unwrap();
+/// Runs a child set up as `setup` says, exporting over gRPC to `port` when
+/// there is one; passes on what it said about loss.
+fn child_phase(threads: usize, seconds: f64, setup: Setup, port: Option<u16>) -> ChildPhase {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command.args([
+        seconds.to_string(),
+        threads.to_string(),
+        format!("--child={}", setup.name()),
+    ]);
+    if let Some(port) = port {
+        command
+            .env("OTEL_TRACES_EXPORTER", "otlp")
+            .env("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+            .env(
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                format!("http://127.0.0.1:{port}"),
+            );
+    }
+    let output = command.output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let phase = stdout
         .lines()
@@ -229,7 +282,7 @@ fn child_phase(threads: usize, seconds: f64, port: u16) -> ChildPhase {
         .find_map(|line| line.strip_prefix("flushed ")?.parse().ok())
         .map_or(Duration::ZERO, Duration::from_nanos);
     for line in String::from_utf8_lossy(&output.stderr).lines() {
-        println!("child (port {port}): {line}");
+        println!("child ({}): {line}", setup.name());
     }
     ChildPhase { phase, flushed }
 }
@@ -238,6 +291,7 @@ fn print_table(
     threads: usize,
     seconds: f64,
     idle: &Phase,
+    raw: &Phase,
     busy: &ChildPhase,
     received: u64,
     dead: &ChildPhase,
@@ -245,11 +299,18 @@ fn print_table(
     println!("throughput: {threads} threads, {seconds} s per phase, batch processor defaults");
     println!("| phase | spans made per s | received per s | dropped | p50 call | p99 call |");
     println!("|---|---:|---:|---:|---:|---:|");
+    let rate = |phase: &Phase| phase.calls as f64 / phase.seconds;
     println!(
         "| exporter discards | {:.0} | | | {:?} | {:?} |",
-        idle.calls as f64 / idle.seconds,
+        rate(idle),
         idle.p50,
         idle.p99
+    );
+    println!(
+        "| raw SDK by hand, exporter discards | {:.0} | | | {:?} | {:?} |",
+        rate(raw),
+        raw.p50,
+        raw.p99
     );
     let (phase, flushed) = (&busy.phase, busy.flushed);
     println!(
@@ -266,6 +327,12 @@ fn print_table(
         dead.phase.calls as f64 / dead.phase.seconds,
         dead.phase.p50,
         dead.phase.p99
+    );
+    println!(
+        "spans made per s, #[traced] ÷ raw SDK, exporter discarding: {:.2}; p50 {:.2}, p99 {:.2}",
+        rate(idle) / rate(raw),
+        idle.p50.as_secs_f64() / raw.p50.as_secs_f64(),
+        idle.p99.as_secs_f64() / raw.p99.as_secs_f64()
     );
     println!(
         "p99 ÷ p99 discarding: exporting {:.2}, dead endpoint {:.2}; shutdown took {flushed:?} (exporting), {:?} (dead endpoint)",
