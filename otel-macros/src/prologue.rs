@@ -14,7 +14,7 @@ use crate::expand::Expansion;
 
 impl Expansion<'_> {
     // Output: let mut span = { static CALLSITE = CallSite { … }; start(&CALLSITE) };
-    //         if span.is_recording() { span.attrs([("a", value!(&a)), …]); }
+    //         if span.is_recording() { span.attr("a", value!(&a)); … }
     pub fn prologue(&self) -> TokenStream {
         let Expansion {
             krate,
@@ -45,7 +45,7 @@ impl Expansion<'_> {
                 let mut #span = #start;
                 if #span.is_recording() {
                     #bindings
-                    #span.attrs([#(#attributes),*]);
+                    #(#attributes)*
                 }
             }
         }
@@ -129,10 +129,15 @@ impl Expansion<'_> {
         }
     }
 
-    /// `(key, value)` for each recorded argument and field, and the names
-    /// of the arguments recorded.
+    /// `span.attr(key, value)` for each recorded argument and field, and
+    /// the names of the arguments recorded.
     pub fn attributes(&self) -> (Vec<TokenStream>, Vec<String>) {
-        let Expansion { krate, options, .. } = self;
+        let Expansion {
+            krate,
+            span,
+            options,
+            ..
+        } = self;
         let field_keys: Vec<&str> = options.fields.iter().map(|f| f.key.as_str()).collect();
         let mut attributes = Vec::new();
         let mut recorded = Vec::new();
@@ -150,7 +155,7 @@ impl Expansion<'_> {
                 } else {
                     quote!(#krate::__private::value!(&#ident))
                 };
-                attributes.push(quote!((#key, #value)));
+                attributes.push(quote!(#span.attr(#key, #value);));
             }
         }
         for field in &options.fields {
@@ -162,7 +167,7 @@ impl Expansion<'_> {
                 }
                 FieldValue::Expr(format, expr) => self.formatted(*format, &quote!(&(#expr))),
             };
-            attributes.push(quote!((#key, #value)));
+            attributes.push(quote!(#span.attr(#key, #value);));
         }
         (attributes, recorded)
     }

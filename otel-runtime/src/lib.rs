@@ -269,7 +269,7 @@ pub use init::{
 /// fn work(a: u64) -> Result<u64, E> {
 ///     let mut span = { static CALLSITE: CallSite = CallSite { name: "work", … }; __private::start(&CALLSITE) };
 ///     if span.is_recording() {                 // the one check when not recording
-///         span.attrs([("a", __private::value!(&a))]);
+///         span.attr("a", __private::value!(&a));
 ///     }
 ///     let span = span.enter();
 ///     <the body's statements; each `return` and `?` passes its value through the span>

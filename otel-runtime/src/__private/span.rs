@@ -292,17 +292,11 @@ impl Starting {
         matches!(&self.0, Some(starting) if starting.recording)
     }
 
-    /// Sets the call's attributes, all at once: a span in a context takes
-    /// a lock for each change. A `None` value (an `Option` that is `None`)
-    /// sets nothing.
+    /// Sets one attribute; `None` (an `Option` that is `None`) sets nothing.
     #[inline]
-    pub fn attrs<const N: usize>(&mut self, attributes: [(&'static str, Option<Value>); N]) {
-        if let Some(starting) = &self.0 {
-            starting.cx.span().set_attributes(
-                attributes
-                    .into_iter()
-                    .filter_map(|(key, value)| Some(KeyValue::new(key, value?))),
-            );
+    pub fn attr(&mut self, key: &'static str, value: Option<Value>) {
+        if let (Some(starting), Some(value)) = (&self.0, value) {
+            starting.cx.span().set_attribute(KeyValue::new(key, value));
         }
     }
 
