@@ -1,6 +1,6 @@
 //! A root span that the sampler (`AlwaysOff`) drops, set up by
-//! `otel_runtime::init`: it decides a root before the SDK builds the span,
-//! and makes only the context that the span's children carry.
+//! `otel_runtime::init`: its spans are made directly (no SDK tracer), and a
+//! dropped root is only the context that the span's children carry.
 
 mod common;
 

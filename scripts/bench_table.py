@@ -34,7 +34,7 @@ CASES = [
     ("disabled_async", "traced", "`#[traced] async fn`, no provider"),
     ("disabled_async", "instrument", "`#[instrument] async fn`, no subscriber"),
     ("sampled_out", "traced", "`#[traced]`, `AlwaysOff` sampler"),
-    ("sampled_out", "traced_init", "`#[traced]`, `AlwaysOff` sampler, set up by `otel_runtime::init` (decides a root before the SDK)"),
+    ("sampled_out", "traced_init", "`#[traced]`, `AlwaysOff` sampler, set up by `otel_runtime::init` (spans made directly: a dropped root is only a span context)"),
     ("sampled_out", "raw_sdk", "by hand with the SDK, `AlwaysOff`"),
     ("sampled_out", "tracing_otel", "`#[instrument]` + tracing-opentelemetry, `AlwaysOff`"),
     ("unsampled_parent", "traced", "`#[traced]` under a non-sampled remote parent, `ParentBased(AlwaysOn)`"),

@@ -20,9 +20,14 @@ trap 'rm -rf "$work"' EXIT
 
 # Instructions of the main thread (callgrind's first per-thread file).
 count() {
-    # A queue that holds every span of the longest run: the batch
-    # processor's settings in the `*_batch` and `*_init` recording modes.
-    OTEL_BSP_MAX_QUEUE_SIZE=65536 valgrind --tool=callgrind --separate-threads=yes --toggle-collect='*instructions::measured*' \
+    # A queue that holds every span of the longest run, exported after it
+    # (one batch, after 10 minutes or at the end): the batch processor's
+    # settings in the `*_batch` and `*_init` recording modes. An export
+    # during the measured loop would free spans on the export thread while
+    # the calling thread allocates, and how many of its allocations then
+    # come from its own cache would depend on when the export ran: counts
+    # moved by 100 instructions from run to run.
+    OTEL_BSP_MAX_QUEUE_SIZE=65536 OTEL_BSP_MAX_EXPORT_BATCH_SIZE=65536 OTEL_BSP_SCHEDULE_DELAY=600000 valgrind --tool=callgrind --separate-threads=yes --toggle-collect='*instructions::measured*' \
         --callgrind-out-file="$work/cg" \
         "$binary" "$1" "$2" >/dev/null 2>&1
     sed -n 's/^summary: *//p; s/^totals: *//p' "$work"/cg-01 | head -1
