@@ -95,7 +95,8 @@ impl Pipeline {
 
 /// Makes the span of one call of `site` under `parent`, when this module
 /// can: not when the provider is shutting down or telemetry is suppressed
-/// (the SDK's tracer then makes an empty span, as it should).
+/// (the SDK's tracer then makes an empty span, as it should). `root` is the
+/// trace ID of a root already decided to be kept (see `sampling`).
 ///
 /// Returns the context that carries the span, and whether it records; or
 /// the links back, for the SDK's tracer.
@@ -104,29 +105,34 @@ pub(crate) fn start(
     site: &'static CallSite,
     parent: &Context,
     links: Vec<Link>,
+    root: Option<TraceId>,
 ) -> Result<(Context, bool), Vec<Link>> {
     if pipeline.is_shut() || parent.is_telemetry_suppressed() {
         return Err(links);
     }
     let parent_span = parent.span();
     let parent_context = parent_span.span_context();
-    let (new_trace_id, span_id) = new_ids(!parent_context.is_valid());
-    let (trace_id, parent_context) = match new_trace_id {
-        None => (parent_context.trace_id(), parent_context),
+    // A root's trace ID is drawn here, unless it was decided already.
+    let (new_trace_id, span_id) = new_ids(!parent_context.is_valid() && root.is_none());
+    let (trace_id, parent_context) = match root.or(new_trace_id) {
         Some(trace_id) => (trace_id, &SpanContext::NONE),
+        None => (parent_context.trace_id(), parent_context),
     };
     // Made before the decision only for a sampler that may look at them
     // (one given in code): the SDK hands it the span's first attributes.
     let shown = pipeline
         .shows_attributes(parent)
         .then(|| super::span::code_attributes(site));
-    let decision = pipeline.decide(
-        site,
-        parent,
-        trace_id,
-        shown.as_deref().unwrap_or(&[]),
-        &links,
-    );
+    let decision = match root {
+        Some(_) => SamplingDecision::RecordAndSample,
+        None => pipeline.decide(
+            site,
+            parent,
+            trace_id,
+            shown.as_deref().unwrap_or(&[]),
+            &links,
+        ),
+    };
     // The built-in samplers pass the parent's trace state on unchanged.
     let trace_state = parent_span.span_context().trace_state().clone();
     let sampled = match decision {
@@ -561,7 +567,7 @@ mod tests {
         let direct = Keep::default();
         let pipeline =
             Pipeline::new(sampler, None, limits(), vec![Arc::new(direct.clone())]).leak();
-        let (cx, recording) = start(pipeline, &SITE, parent, vec![link(1, 3), link(2, 0)])
+        let (cx, recording) = start(pipeline, &SITE, parent, vec![link(1, 3), link(2, 0)], None)
             .ok()
             .unwrap();
         assert_eq!(recording, sdk_recording);
@@ -719,7 +725,9 @@ mod tests {
             vec![Arc::new(keep.clone())],
         )
         .leak();
-        let (cx, recording) = start(pipeline, &SITE, &parent, Vec::new()).ok().unwrap();
+        let (cx, recording) = start(pipeline, &SITE, &parent, Vec::new(), None)
+            .ok()
+            .unwrap();
         assert!(!recording);
         let span = cx.span();
         let context = span.span_context();
@@ -743,7 +751,7 @@ mod tests {
         )
         .leak();
         let start = || {
-            start(pipeline, &SITE, &Context::new(), Vec::new())
+            start(pipeline, &SITE, &Context::new(), Vec::new(), None)
                 .ok()
                 .unwrap()
         };
@@ -754,7 +762,7 @@ mod tests {
         late.span().end();
         assert_eq!(keep.ended.lock().unwrap().len(), 1, "ended after shutdown");
         assert!(
-            super::start(pipeline, &SITE, &Context::new(), Vec::new()).is_err(),
+            super::start(pipeline, &SITE, &Context::new(), Vec::new(), None).is_err(),
             "the SDK's tracer makes spans once shut down"
         );
     }
@@ -764,7 +772,7 @@ mod tests {
         let pipeline = Pipeline::new(Sampler::AlwaysOn, None, limits(), Vec::new()).leak();
         let links = vec![link(1, 0)];
         let suppressed = Context::new().with_telemetry_suppressed();
-        let back = start(pipeline, &SITE, &suppressed, links.clone());
+        let back = start(pipeline, &SITE, &suppressed, links.clone(), None);
         assert_eq!(back.err(), Some(links));
     }
 }

@@ -23,7 +23,7 @@ pub use std::boxed::Box;
 
 pub(crate) use direct::{Pipeline, Processor, Shared};
 pub(crate) use provider::{changed as provider_changed, parent_decides_from_now};
-pub(crate) use sampling::by_trace_id;
+pub(crate) use sampling::{by_trace_id, roots_decided_by};
 pub(crate) use tracers::Installed;
 
 /// Runs `f` with tracing off on this thread: a traced function it calls

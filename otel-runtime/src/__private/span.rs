@@ -7,6 +7,7 @@ use opentelemetry::trace::{Link, Span as _, SpanKind, SpanRef, TraceContextExt a
 use opentelemetry::{Context, ContextGuard, KeyValue, Value};
 
 use super::outcome::ErrorMode;
+use super::sampling::{self, Root};
 use super::tracers::{self, Tracer};
 use super::{direct, panic, provider, reentry};
 use crate::{IntoLink, IntoParent};
@@ -159,7 +160,19 @@ fn start_span(
     // Made here for `init`'s provider (see `direct`), else by the SDK.
     let (tracer, links) = match tracers::find(site, epoch) {
         tracers::Found::Direct(pipeline) => {
-            let start = |parent: &Context| direct::start(pipeline, site, parent, links);
+            // A root, when `init`'s sampler decides roots by their trace
+            // ID, is decided first: a dropped one is only a span context.
+            let root = match parent {
+                _ if !sampling::known() => Root::Undecided,
+                Some(parent) => sampling::decide(site, parent),
+                None => Context::map_current(|current| sampling::decide(site, current)),
+            };
+            let root = match root {
+                Root::Dropped(cx) => return Some((cx, false)),
+                Root::Kept(trace_id) => Some(trace_id),
+                Root::Undecided => None,
+            };
+            let start = |parent: &Context| direct::start(pipeline, site, parent, links, root);
             let started = match parent {
                 Some(parent) => start(parent),
                 None => Context::map_current(start),

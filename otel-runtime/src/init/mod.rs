@@ -219,7 +219,7 @@ impl Builder {
             }]
         });
         crate::limits::set_value_length(env.value_length_limit);
-        // The sampler of root spans, when it decides by the trace ID alone
+        // The decision for root spans, when it depends on the trace ID alone
         // (see `__private::sampling`).
         let roots = match &self.sampler {
             Some(sampler) => crate::__private::by_trace_id(sampler),
@@ -291,10 +291,14 @@ impl Builder {
             provider = provider.with_span_processor(add((exporter.0)(batching)));
         }
         let provider = provider.build();
-        let pipeline = Pipeline::new(sampler, roots, env.span_limits, processors).leak();
+        let pipeline = Pipeline::new(sampler, roots.clone(), env.span_limits, processors).leak();
         install(provider.clone(), Some(pipeline));
         if parent_based {
             crate::__private::parent_decides_from_now();
+        }
+        // A sampler that keeps every root leaves nothing to skip.
+        if let Some(roots) = roots.filter(|roots| !matches!(roots, Sampler::AlwaysOn)) {
+            crate::__private::roots_decided_by(roots);
         }
         crate::untraced(|| match self.propagator {
             Some(chosen) => global::set_text_map_propagator(BoxedPropagator(chosen)),
