@@ -470,16 +470,22 @@ impl Active {
         }
     }
 
+    /// Ends the span and drops its context, inside the machinery: both
+    /// may run a traced `Drop` (a processor's, an allocator's).
     fn finish_span(&mut self) {
-        // Unwinding from a panic that began inside this call, not one that
-        // was already under way when the call started (a traced `Drop`).
-        if self.recording && std::thread::panicking() && !self.panicking_at_start {
-            self.record_panic();
-        }
-        self.with_span(|span| span.end());
-        if let Some(cx) = self.cx.take() {
-            reentry::within(|| drop(cx));
-        }
+        reentry::within(|| {
+            // Unwinding from a panic that began inside this call, not one
+            // that was already under way when the call started (a traced
+            // `Drop`).
+            if self.recording && std::thread::panicking() && !self.panicking_at_start {
+                self.record_panic();
+            }
+            if let Some(cx) = self.cx.take() {
+                if self.recording {
+                    cx.span().end();
+                }
+            }
+        });
     }
 }
 
@@ -501,10 +507,11 @@ struct EnteredSpan {
 
 impl Drop for EnteredSpan {
     fn drop(&mut self) {
-        self.active.finish();
-        if let Some(guard) = self.guard.take() {
-            reentry::within(|| drop(guard));
-        }
+        // Ended while still current, then made no longer current.
+        reentry::within(|| {
+            self.active.finish();
+            drop(self.guard.take());
+        });
     }
 }
 
