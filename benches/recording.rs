@@ -19,7 +19,7 @@ use otel_runtime::opentelemetry::trace::TracerProvider as _;
 use otel_runtime::opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider};
 
 /// Spans made back to back before the measurements, to report how many the
-/// batch processor's bounded queue kept.
+/// batch processors' bounded queues kept.
 const PROBE_SPANS: u64 = 100_000;
 
 fn main() {
@@ -133,14 +133,12 @@ fn check_cases(provider: &SdkTracerProvider, guard: &Guard, tracer: &SdkTracer) 
     );
 }
 
-/// Prints how many of [`PROBE_SPANS`] spans made as fast as possible reached
-/// the exporter. The batch processor drops what its full queue cannot take;
-/// the caller then frees the span itself, where the processor's thread would
-/// have freed an exported one, so the measured cost differs a little.
-/// How many of `PROBE_SPANS` spans made back to back each batch processor
-/// kept: the calling thread frees the spans that a full queue drops, the
-/// processor's thread the others. Each is counted on its second round: the
-/// first round of a process keeps fewer, whichever goes first.
+/// Prints how many of [`PROBE_SPANS`] spans made as fast as possible each
+/// batch processor (`init`'s and the raw SDK's) handed to the exporter. A
+/// full queue drops spans; the caller then frees the span itself, where the
+/// processor's thread would have freed an exported one, so the measured
+/// cost differs a little. Each is counted on its second round: the first
+/// round of a process keeps fewer, whichever goes first.
 fn report_queue_drops(provider: &SdkTracerProvider, guard: &Guard, tracer: &SdkTracer) {
     let kept = |make: &dyn Fn(), flush: &dyn Fn()| {
         let before = common::EXPORTED.load(Ordering::Relaxed);
