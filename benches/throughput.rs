@@ -210,8 +210,7 @@ fn child(setup: Setup, threads: usize, seconds: f64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    // `cargo bench` passes `--bench` and criterion's arguments.
-    let numbers: Vec<f64> = args.iter().filter_map(|arg| arg.parse().ok()).collect();
+    let numbers = positional_numbers(&args);
     let seconds = numbers.first().copied().unwrap_or(3.0);
     let threads = numbers.get(1).map_or(4, |&n| n as usize);
     let chosen = args.iter().find_map(|arg| arg.strip_prefix("--child="));
@@ -240,6 +239,25 @@ fn main() {
         .port();
     let dead = child_phase(threads, seconds, Setup::Init, Some(dead_port));
     print_table(threads, seconds, &idle, &raw, &busy, received, &dead);
+}
+
+/// The numbers given as arguments of their own (seconds, threads).
+/// `cargo bench` also passes `--bench` and criterion's options, some with a
+/// value (`--measurement-time 2`), which are not ours.
+fn positional_numbers(args: &[String]) -> Vec<f64> {
+    let mut numbers = Vec::new();
+    let mut option_value = false;
+    for arg in args {
+        if std::mem::take(&mut option_value) {
+            continue;
+        }
+        if arg.starts_with("--") {
+            option_value = arg != "--bench" && !arg.contains('=');
+        } else if let Ok(number) = arg.parse() {
+            numbers.push(number);
+        }
+    }
+    numbers
 }
 
 /// What a child exporting to `port` did, and how long its guard took.
