@@ -165,6 +165,25 @@ fn child() {
             drop(guard);
         }
         "exporter-in-code" => exporter_in_code(),
+        "dropped-roots-then-replaced" => {
+            // Every root dropped by `init`'s sampler (`always_off`), which
+            // decides roots before anything is made; then a provider that
+            // keeps them, installed straight through `opentelemetry::global`.
+            let guard = otel_runtime::builder().no_exporter().init().unwrap();
+            request(0);
+            let replacement = keep::Keep::default();
+            // Its sampler in code: the SDK would read `always_off` too.
+            let provider = otel_runtime::opentelemetry_sdk::trace::SdkTracerProvider::builder()
+                .with_sampler(otel_runtime::opentelemetry_sdk::trace::Sampler::AlwaysOn)
+                .with_span_processor(replacement.clone())
+                .build();
+            otel_runtime::opentelemetry::global::set_tracer_provider(provider);
+            // Root calls only: a child of a dropped root would reach the
+            // replacement (whose sampler ignores the parent) either way.
+            let calls = calls_until_used(&replacement, db_query);
+            println!("calls until the replacement was used: {calls}");
+            drop(guard);
+        }
         other => panic!("unknown child role {other}"),
     }
 }
@@ -211,15 +230,29 @@ fn exporter_in_code() {
 
     let replacement = keep::Keep::default();
     otel_runtime::opentelemetry::global::set_tracer_provider(replacement.provider());
-    let calls = (1..=2000)
-        .find(|&n| {
-            request(n);
-            replacement.count() > 0
-        })
-        .expect("the replacement was never used");
+    let calls = calls_until_used(&replacement, request);
     println!("calls until the replacement was used: {calls}");
     drop(guard);
     println!("exported in all: {}", exported.0.lock().unwrap().len());
+}
+
+/// How many calls of `call` it takes until `replacement` gets a span.
+fn calls_until_used(replacement: &keep::Keep, call: fn(u32) -> u32) -> u32 {
+    (1..=2000)
+        .find(|&n| {
+            call(n);
+            replacement.count() > 0
+        })
+        .expect("the replacement was never used")
+}
+
+/// The number printed after `label` by a child.
+fn printed_number(stdout: &str, label: &str) -> u32 {
+    stdout
+        .split(label)
+        .nth(1)
+        .and_then(|rest| rest.lines().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no {label:?} in: {stdout}"))
 }
 
 /// The `traceparent` that a request made inside this call (and inside a
@@ -392,20 +425,28 @@ fn an_exporter_in_code_gets_every_span_once_flushed() {
     assert!(stdout.contains("id recorded: true"), "{stdout}");
     assert!(stdout.contains("scope: otel-workspace"), "{stdout}");
     assert_eq!(traces_printed(&stdout), 0, "{stdout}");
-    let calls: u32 = stdout
-        .split("calls until the replacement was used: ")
-        .nth(1)
-        .and_then(|rest| rest.lines().next()?.parse().ok())
-        .unwrap_or_else(|| panic!("{stdout}"));
+    let calls = printed_number(&stdout, "calls until the replacement was used: ");
     assert!(calls <= 1025, "{calls} calls");
     // Both spans of each call before the replacement, none after; the last
     // call's first span too when the thread looked again at its second.
-    let exported: u32 = stdout
-        .split("exported in all: ")
-        .nth(1)
-        .and_then(|rest| rest.lines().next()?.parse().ok())
-        .unwrap_or_else(|| panic!("{stdout}"));
+    let exported = printed_number(&stdout, "exported in all: ");
     assert!((2 * calls - 1..=2 * calls).contains(&exported), "{stdout}");
+}
+
+/// `init`'s sampler decides roots before anything of them is made, but only
+/// while the global provider is `init`'s: a provider installed over it
+/// straight through `opentelemetry::global` gets the roots that `init`'s
+/// sampler would drop within 1,024 calls, as with any provider installed
+/// that way.
+#[test]
+fn roots_dropped_by_inits_sampler_reach_a_provider_installed_over_it() {
+    let stdout = run_child(
+        "dropped-roots-then-replaced",
+        &[("OTEL_TRACES_SAMPLER", "always_off")],
+    )
+    .stdout;
+    let calls = printed_number(&stdout, "calls until the replacement was used: ");
+    assert!(calls <= 1025, "{calls} calls");
 }
 
 /// A root span that the sampler drops still has a trace of its own, which
