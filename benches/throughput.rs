@@ -30,7 +30,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use otel_runtime::opentelemetry::trace::TracerProvider as _;
-use otel_runtime::opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider};
+use otel_runtime::opentelemetry_sdk::trace::Sampler;
 
 /// Counts the spans of every export request.
 #[derive(Default)]
@@ -194,9 +194,8 @@ fn child(setup: Setup, threads: usize, seconds: f64) {
             (phase, flushing)
         }
         Setup::RawSdk => {
-            let provider = SdkTracerProvider::builder()
-                .with_span_processor(BatchSpanProcessor::builder(DiscardExporter).build())
-                .build();
+            // The SDK's default sampler, as `init`'s.
+            let provider = common::provider(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)));
             let tracer = provider.tracer("bench");
             let phase = run(threads, seconds, move || raw_sdk::work(&tracer, A, S));
             let flushing = Instant::now();
