@@ -144,7 +144,7 @@ fn usable(variable: &str, kind: Kind, value: &str, protocol: &str) -> bool {
     let number = value.parse::<u64>().is_ok();
     match kind {
         Text => true,
-        // Kept at most 100,000 (queued spans are allocated up front).
+        // Kept at most 65,536 (waiting spans hold memory).
         Number if variable == "OTEL_BSP_MAX_QUEUE_SIZE" => false,
         Number => number,
         // A gRPC endpoint may leave out the scheme (`OTEL_EXPORTER_OTLP_INSECURE`

@@ -426,10 +426,6 @@ impl<P: Processor + ?Sized> SpanProcessor for Shared<P> {
     fn set_resource(&mut self, _resource: &Resource) {}
 }
 
-impl Processor for opentelemetry_sdk::trace::BatchSpanProcessor {
-    fn started(&self, _span: &SpanContext, _parent: &SpanContext) {}
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;

@@ -92,6 +92,12 @@ pub struct EnvConfig {
     /// `OTEL_BSP_MAX_QUEUE_SIZE`, at most [`MAX_QUEUE_SIZE`]: how many
     /// finished spans may wait for their export.
     pub max_queue_size: usize,
+    /// `OTEL_BSP_SCHEDULE_DELAY`: the longest a finished span waits for its
+    /// export.
+    pub schedule_delay: Duration,
+    /// `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, at most the queue's size: the most
+    /// spans in one export.
+    pub max_export_batch_size: usize,
     /// `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`, else
     /// `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`: the most characters a text
     /// value keeps; `None` for no limit, the specification's default.
@@ -146,14 +152,19 @@ impl Endpoint {
     }
 }
 
-/// The most spans the batch processor may queue: its queue is allocated in
-/// full when it starts, so `OTEL_BSP_MAX_QUEUE_SIZE=18446744073709551615`
-/// panicked inside the SDK (capacity overflow), and a merely large value
-/// would allocate gigabytes up front.
+/// The most spans the batch processor may queue. Waiting spans hold memory
+/// (some 300 bytes each, and their attributes), so a queue of millions, set
+/// by a slip of the keyboard, would let a slow collector take gigabytes.
 pub const MAX_QUEUE_SIZE: usize = 65_536;
 
 /// The specification's default for `OTEL_BSP_MAX_QUEUE_SIZE`.
 const DEFAULT_QUEUE_SIZE: usize = 2048;
+
+/// The specification's default for `OTEL_BSP_SCHEDULE_DELAY`.
+const DEFAULT_SCHEDULE_DELAY: Duration = Duration::from_millis(5000);
+
+/// The specification's default for `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`.
+const DEFAULT_BATCH_SIZE: usize = 512;
 
 /// The specification's default for `OTEL_EXPORTER_OTLP_TIMEOUT`.
 const DEFAULT_OTLP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -335,9 +346,12 @@ impl EnvConfig {
         ])
         .and_then(|setting| number(&setting, "a number of characters", &mut problems))
         .map(|limit| usize::try_from(limit).unwrap_or(usize::MAX));
-        // Read by the SDK's batch processor, which ignores a bad value
-        // silently; it is reported here.
+        // For the batch processor (`init::batch`). An export is bounded by
+        // the exporter's own timeout and runs one at a time, as in the SDK's
+        // batch processor, so the last two are only checked.
         let mut max_queue_size = DEFAULT_QUEUE_SIZE;
+        let mut schedule_delay = DEFAULT_SCHEDULE_DELAY;
+        let mut max_export_batch_size = DEFAULT_BATCH_SIZE;
         for (variable, unit) in [
             ("OTEL_BSP_SCHEDULE_DELAY", "milliseconds"),
             ("OTEL_BSP_EXPORT_TIMEOUT", "milliseconds"),
@@ -350,10 +364,26 @@ impl EnvConfig {
             };
             let setting = Setting { variable, value };
             let read = number(&setting, unit, &mut problems);
-            if variable == "OTEL_BSP_MAX_QUEUE_SIZE" {
-                max_queue_size = queue_size(&setting, read, &mut problems);
+            match (variable, read) {
+                ("OTEL_BSP_MAX_QUEUE_SIZE", _) => {
+                    max_queue_size = queue_size(&setting, read, &mut problems);
+                }
+                ("OTEL_BSP_SCHEDULE_DELAY", Some(milliseconds)) => {
+                    schedule_delay = Duration::from_millis(milliseconds);
+                }
+                ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", Some(0)) => problems.push(problem(
+                    variable,
+                    &setting.value,
+                    "a batch of 0 spans would export nothing; using the default",
+                )),
+                ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", Some(size)) => {
+                    max_export_batch_size = usize::try_from(size).unwrap_or(usize::MAX);
+                }
+                _ => {}
             }
         }
+        // As the SDK does: a batch never waits for more than the queue holds.
+        let max_export_batch_size = max_export_batch_size.min(max_queue_size);
         // A variable read for several settings (`OTEL_ATTRIBUTE_COUNT_LIMIT`
         // stands in for three) is still reported once.
         let mut seen = std::collections::HashSet::new();
@@ -373,6 +403,8 @@ impl EnvConfig {
             tls,
             span_limits,
             max_queue_size,
+            schedule_delay,
+            max_export_batch_size,
             value_length_limit,
             problems,
         }
@@ -397,7 +429,7 @@ fn queue_size(setting: &Setting, read: Option<u64>, problems: &mut Vec<Problem>)
                 setting.variable,
                 &setting.value,
                 format!(
-                    "the queue is allocated in full at start; using the most allowed, \
+                    "the waiting spans would take too much memory; using the most allowed, \
                      {MAX_QUEUE_SIZE}"
                 ),
             ));
@@ -784,7 +816,31 @@ mod tests {
         assert!(matches!(config.sampler, Sampler::ParentBased(_)));
         assert_eq!(config.propagators, Propagators::DEFAULT);
         assert_eq!(config.max_queue_size, 2048);
+        assert_eq!(config.schedule_delay, Duration::from_secs(5));
+        assert_eq!(config.max_export_batch_size, 512);
         assert!(config.problems.is_empty());
+    }
+
+    #[test]
+    fn the_batch_settings_are_read_and_a_batch_fits_the_queue() {
+        let config = read(&[
+            ("OTEL_BSP_SCHEDULE_DELAY", "250"),
+            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "100"),
+        ]);
+        assert_eq!(config.schedule_delay, Duration::from_millis(250));
+        assert_eq!(config.max_export_batch_size, 100);
+        assert!(config.problems.is_empty());
+        let config = read(&[
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "64"),
+            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "4096"),
+        ]);
+        assert_eq!(config.max_export_batch_size, 64);
+        let config = read(&[("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "0")]);
+        assert_eq!(config.max_export_batch_size, 512);
+        assert_eq!(
+            config.problems[0].to_string(),
+            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE=\"0\": a batch of 0 spans would export nothing; using the default"
+        );
     }
 
     #[test]

@@ -85,10 +85,6 @@ impl Queue {
         })
     }
 
-    pub(crate) fn capacity(&self) -> usize {
-        self.capacity
-    }
-
     /// Takes a place, unless all are taken.
     fn admit(&self) -> bool {
         self.waiting

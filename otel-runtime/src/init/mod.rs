@@ -1,6 +1,7 @@
 //! Setting up tracing once, in `main`: [`init`] for the standard
 //! environment variables, [`builder`] for settings in code.
 
+mod batch;
 mod env;
 mod loss;
 mod otlp;
@@ -18,6 +19,7 @@ use opentelemetry::{KeyValue, global};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 
+use batch::{Batch, Schedule};
 use env::EnvConfig;
 pub use env::ExporterKind;
 use loss::{Counted, CountedIn, Queue};
@@ -240,6 +242,10 @@ impl Builder {
             .with_resource(resource.clone());
         let batching = Batching {
             max_queue_size: env.max_queue_size,
+            schedule: Schedule {
+                delay: env.schedule_delay,
+                max_batch: env.max_export_batch_size,
+            },
         };
         // Each processor goes to the SDK's provider and to the pipeline of
         // spans that traced calls make directly (`__private::direct`).
@@ -366,7 +372,7 @@ fn with_exporter(
 ) -> Box<dyn Processor> {
     let queue = Queue::new(batching.max_queue_size);
     Box::new(CountedIn {
-        inner: batch(exporter, &queue),
+        inner: batch(exporter, &queue, batching.schedule),
         queue,
     })
 }
@@ -379,36 +385,31 @@ fn with_console(batching: Batching) -> Box<dyn Processor> {
     let exporter = ConsoleExporter::stdout().waiting_for(roots.clone());
     let queue = Queue::new(batching.max_queue_size);
     Box::new(CountedIn {
-        inner: TrackRoots::new(roots, batch(exporter, &queue)),
+        inner: TrackRoots::new(roots, batch(exporter, &queue, batching.schedule)),
         queue,
     })
 }
 
-/// What we decide of the batch processor's settings; it reads the rest
-/// (`OTEL_BSP_*`) itself.
+/// The batch processors' settings (`OTEL_BSP_*`).
 #[derive(Clone, Copy, Debug)]
 struct Batching {
     /// `OTEL_BSP_MAX_QUEUE_SIZE`, at most what may be allocated at start.
     max_queue_size: usize,
+    schedule: Schedule,
 }
 
-/// The SDK's batch processor behind `queue`, which admits spans in front
-/// of it; its own queue is as large, so it never drops one itself.
+/// A batch processor for `exporter`, behind `queue`, which admits spans in
+/// front of it.
 fn batch(
     exporter: impl opentelemetry_sdk::trace::SpanExporter + 'static,
     queue: &Arc<Queue>,
-) -> opentelemetry_sdk::trace::BatchSpanProcessor {
-    // The default reads the other `OTEL_BSP_*` variables.
-    let config = opentelemetry_sdk::trace::BatchConfigBuilder::default()
-        .with_max_queue_size(queue.capacity())
-        .build();
+    schedule: Schedule,
+) -> Batch {
     let exporter = Counted {
         inner: Truncating(exporter),
         queue: queue.clone(),
     };
-    opentelemetry_sdk::trace::BatchSpanProcessor::builder(exporter)
-        .with_batch_config(config)
-        .build()
+    Batch::new(exporter, schedule)
 }
 
 /// `service.name` first from code, then `OTEL_SERVICE_NAME`, then

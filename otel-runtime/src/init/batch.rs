@@ -1,0 +1,535 @@
+//! The batch processor of `init`'s pipelines: a finished span waits in a
+//! buffer of the thread that ended it, and one export thread takes every
+//! thread's buffer at once and exports what it took in batches.
+//!
+//! The SDK's `BatchSpanProcessor` sends each span through one channel that
+//! every thread shares: a span's end pays for the channel's atomics and for
+//! the cache lines its senders and its receiver pass between them. Here a
+//! span's end locks a mutex that only its own thread and, once per batch,
+//! the export thread take, and adds one to a shared count, which is what
+//! tells the export thread that a batch is ready. What reaches the exporter
+//! is the same: the same spans, in batches of at most
+//! `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, every `OTEL_BSP_SCHEDULE_DELAY` or as
+//! soon as a batch is full, on a thread of its own.
+//!
+//! How many spans may wait is bounded in front of this processor, by the
+//! pipeline's counted queue (`loss`), so a buffer never grows past that.
+
+use std::mem;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use opentelemetry::Context;
+use opentelemetry::trace::SpanContext;
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
+use thread_local::ThreadLocal;
+
+use crate::__private::Processor;
+
+/// How long `force_flush` waits for the export thread, as the SDK's batch
+/// processor does.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// When the export thread exports, and how many spans at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Schedule {
+    /// `OTEL_BSP_SCHEDULE_DELAY`: the longest a finished span waits.
+    pub delay: Duration,
+    /// `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`: the most spans per export, and
+    /// how many waiting spans make the export thread export at once.
+    pub max_batch: usize,
+}
+
+/// A batch span processor with a buffer per thread; see the module docs.
+#[derive(Debug)]
+pub(crate) struct Batch {
+    buffers: Arc<Buffers>,
+    messages: SyncSender<Message>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// What the threads that end spans share with the export thread.
+#[derive(Debug)]
+struct Buffers {
+    /// Each thread's finished spans, in the order they ended.
+    threads: ThreadLocal<Mutex<Vec<SpanData>>>,
+    /// Spans in the buffers, counted before each is added, so that the
+    /// export thread never takes more than were counted.
+    waiting: AtomicUsize,
+    /// A full batch was announced and the export thread has not taken it.
+    announced: AtomicBool,
+    /// Set at shutdown: spans that end later are not kept.
+    shut: AtomicBool,
+    max_batch: usize,
+}
+
+#[derive(Debug)]
+enum Message {
+    /// A batch is full.
+    Export,
+    Flush(SyncSender<OTelSdkResult>),
+    Shutdown(SyncSender<OTelSdkResult>),
+    Resource(Resource),
+}
+
+impl Batch {
+    /// Starts the export thread, which owns `exporter`.
+    pub(crate) fn new<E: SpanExporter + 'static>(exporter: E, schedule: Schedule) -> Batch {
+        let buffers = Arc::new(Buffers {
+            threads: ThreadLocal::new(),
+            waiting: AtomicUsize::new(0),
+            announced: AtomicBool::new(false),
+            shut: AtomicBool::new(false),
+            max_batch: schedule.max_batch.max(1),
+        });
+        // Few messages are ever in flight: one announcement at a time, and
+        // flushes and shutdowns, which each wait for their answer.
+        let (messages, inbox) = std::sync::mpsc::sync_channel(64);
+        let worker = Worker {
+            buffers: buffers.clone(),
+            exporter,
+            inbox,
+            // A delay of 0 would spin; a millisecond is as good as none.
+            delay: schedule.delay.max(Duration::from_millis(1)),
+            taken: Vec::new(),
+            spare: Vec::new(),
+        };
+        let worker = std::thread::Builder::new()
+            .name("otel_runtime export".into())
+            .spawn(move || worker.run())
+            .expect("the export thread could not start");
+        Batch {
+            buffers,
+            messages,
+            worker: Mutex::new(Some(worker)),
+        }
+    }
+
+    /// Sends `message` and waits at most `timeout` for the answer.
+    fn ask(
+        &self,
+        message: impl FnOnce(SyncSender<OTelSdkResult>) -> Message,
+        timeout: Duration,
+    ) -> OTelSdkResult {
+        let (answer, answered) = std::sync::mpsc::sync_channel(1);
+        match self.messages.try_send(message(answer)) {
+            Ok(()) => match answered.recv_timeout(timeout) {
+                Ok(result) => result,
+                Err(RecvTimeoutError::Timeout) => Err(OTelSdkError::Timeout(timeout)),
+                Err(RecvTimeoutError::Disconnected) => Err(OTelSdkError::AlreadyShutdown),
+            },
+            Err(TrySendError::Full(_)) => Err(OTelSdkError::InternalFailure(
+                "the export thread has too many flushes and shutdowns waiting".into(),
+            )),
+            Err(TrySendError::Disconnected(_)) => Err(OTelSdkError::AlreadyShutdown),
+        }
+    }
+}
+
+impl Buffers {
+    /// Keeps `span` in this thread's buffer; true when it makes a batch.
+    #[inline]
+    fn add(&self, span: SpanData) -> bool {
+        let waiting = self.waiting.fetch_add(1, Ordering::Relaxed) + 1;
+        let buffer = self.threads.get_or(|| Mutex::new(Vec::new()));
+        buffer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(span);
+        // Announced once until the export thread takes the batch: a load
+        // first, as a swap would take the cache line from every thread.
+        waiting >= self.max_batch
+            && !self.announced.load(Ordering::Relaxed)
+            && !self.announced.swap(true, Ordering::Relaxed)
+    }
+
+    /// Moves every thread's spans to the end of `into`.
+    fn take_all(&self, into: &mut Vec<SpanData>, spare: &mut Vec<SpanData>) {
+        let before = into.len();
+        for buffer in self.threads.iter() {
+            // Swapped under the lock, moved out of it: the thread that owns
+            // the buffer waits for a swap, not for a copy of its spans.
+            {
+                let mut spans = buffer.lock().unwrap_or_else(PoisonError::into_inner);
+                if spans.is_empty() {
+                    continue;
+                }
+                mem::swap(&mut *spans, spare);
+            }
+            into.append(spare);
+        }
+        self.waiting
+            .fetch_sub(into.len() - before, Ordering::Relaxed);
+    }
+}
+
+impl Processor for Batch {
+    fn started(&self, _span: &SpanContext, _parent: &SpanContext) {}
+}
+
+impl SpanProcessor for Batch {
+    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
+
+    // Inlined into the counted queue's `on_end`: each call that a span is
+    // passed to by value copies its 300 bytes.
+    #[inline]
+    fn on_end(&self, span: SpanData) {
+        if self.buffers.shut.load(Ordering::Relaxed) {
+            return;
+        }
+        if self.buffers.add(span) && self.messages.try_send(Message::Export).is_err() {
+            // Full of flushes, or shut down: the next span announces again.
+            self.buffers.announced.store(false, Ordering::Relaxed);
+        }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.ask(Message::Flush, FLUSH_TIMEOUT)
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.buffers.shut.store(true, Ordering::Relaxed);
+        let result = self.ask(Message::Shutdown, timeout);
+        if result.is_ok() {
+            let worker = self
+                .worker
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            if let Some(worker) = worker {
+                // It has answered: all that is left is to return.
+                let _ = worker.join();
+            }
+        }
+        result
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        let _ = self.messages.try_send(Message::Resource(resource.clone()));
+    }
+}
+
+/// The export thread's state.
+struct Worker<E> {
+    buffers: Arc<Buffers>,
+    exporter: E,
+    inbox: Receiver<Message>,
+    delay: Duration,
+    /// The spans taken from the buffers, kept between exports for its
+    /// capacity.
+    taken: Vec<SpanData>,
+    /// An empty buffer swapped for a thread's full one, which becomes the
+    /// next: buffers keep their capacity as they go round.
+    spare: Vec<SpanData>,
+}
+
+impl<E: SpanExporter> Worker<E> {
+    fn run(mut self) {
+        // What the exporter does (an HTTP client's own spans) is not traced.
+        let _suppressed = Context::enter_telemetry_suppressed_scope();
+        crate::__private::untraced(|| {
+            let mut next = Instant::now().checked_add(self.delay);
+            loop {
+                let message = match next {
+                    Some(at) => self
+                        .inbox
+                        .recv_timeout(at.saturating_duration_since(Instant::now())),
+                    None => self
+                        .inbox
+                        .recv()
+                        .map_err(|_| RecvTimeoutError::Disconnected),
+                };
+                let result = match message {
+                    Ok(Message::Resource(resource)) => {
+                        self.exporter.set_resource(&resource);
+                        continue;
+                    }
+                    Ok(Message::Export) => {
+                        self.buffers.announced.store(false, Ordering::Relaxed);
+                        self.export()
+                    }
+                    Err(RecvTimeoutError::Timeout) => self.export(),
+                    Ok(Message::Flush(answer)) => {
+                        let _ = answer.send(self.export());
+                        Ok(())
+                    }
+                    Ok(Message::Shutdown(answer)) => {
+                        let result = self.export();
+                        let _ = self.exporter.shutdown();
+                        let _ = answer.send(result);
+                        return;
+                    }
+                    Err(RecvTimeoutError::Disconnected) => return,
+                };
+                // Failures are counted and reported by the exporter's
+                // wrapper (`loss::Counted`).
+                drop(result);
+                next = Instant::now().checked_add(self.delay);
+            }
+        });
+    }
+
+    /// Exports every span waiting now, in batches; the last failure, if any.
+    fn export(&mut self) -> OTelSdkResult {
+        self.buffers.take_all(&mut self.taken, &mut self.spare);
+        if self.taken.len() > self.buffers.max_batch {
+            // Taken thread by thread, exported in the order they ended, as
+            // from one queue: a span that ended before its parent never
+            // comes in a later batch (the console prints a trace when its
+            // root comes, and a later child on its own).
+            self.taken.sort_by_key(|span| span.end_time);
+        }
+        let mut result = Ok(());
+        let mut spans = self.taken.drain(..);
+        loop {
+            let batch: Vec<SpanData> = spans.by_ref().take(self.buffers.max_batch).collect();
+            if batch.is_empty() {
+                return result;
+            }
+            if let Err(error) = futures_executor::block_on(self.exporter.export(batch)) {
+                result = Err(error);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU64;
+
+    use opentelemetry::trace::{SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState};
+    use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
+
+    use super::*;
+
+    /// Keeps each batch's span IDs; fails when told to.
+    #[derive(Debug, Default, Clone)]
+    struct Keep {
+        batches: Arc<Mutex<Vec<Vec<u64>>>>,
+        shut: Arc<AtomicBool>,
+        resource: Arc<Mutex<Option<Resource>>>,
+        fail: Arc<AtomicBool>,
+        exports: Arc<AtomicU64>,
+    }
+
+    impl SpanExporter for Keep {
+        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+            self.exports.fetch_add(1, Ordering::SeqCst);
+            let ids = batch
+                .iter()
+                .map(|span| u64::from_be_bytes(span.span_context.span_id().to_bytes()))
+                .collect();
+            self.batches.lock().unwrap().push(ids);
+            match self.fail.load(Ordering::SeqCst) {
+                true => Err(OTelSdkError::InternalFailure("down".into())),
+                false => Ok(()),
+            }
+        }
+
+        fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+            self.shut.store(true, Ordering::SeqCst);
+            Ok(())
+        }
+
+        fn set_resource(&mut self, resource: &Resource) {
+            *self.resource.lock().unwrap() = Some(resource.clone());
+        }
+    }
+
+    impl Keep {
+        fn all(&self) -> Vec<u64> {
+            let mut all: Vec<u64> = self.batches.lock().unwrap().concat();
+            all.sort_unstable();
+            all
+        }
+    }
+
+    fn span(id: u64) -> SpanData {
+        SpanData {
+            span_context: SpanContext::new(
+                TraceId::from(1_u128),
+                SpanId::from(id),
+                TraceFlags::SAMPLED,
+                false,
+                TraceState::default(),
+            ),
+            parent_span_id: SpanId::INVALID,
+            parent_span_is_remote: false,
+            span_kind: SpanKind::Internal,
+            name: "work".into(),
+            start_time: std::time::SystemTime::UNIX_EPOCH,
+            // Each ends at a second of its own, in the order of their IDs.
+            end_time: std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(id),
+            attributes: Vec::new(),
+            dropped_attributes_count: 0,
+            events: SpanEvents::default(),
+            links: SpanLinks::default(),
+            status: Status::Unset,
+            instrumentation_scope: Default::default(),
+        }
+    }
+
+    /// A delay no test waits for.
+    const NEVER: Duration = Duration::from_secs(3600);
+
+    #[test]
+    fn a_flush_exports_every_threads_spans_in_batches_of_the_most_allowed() {
+        let keep = Keep::default();
+        let batch = Arc::new(Batch::new(
+            keep.clone(),
+            Schedule {
+                delay: NEVER,
+                max_batch: 1000,
+            },
+        ));
+        // 4 threads × 150 spans: no batch is full before the flush.
+        let threads: Vec<_> = (0..4_u64)
+            .map(|thread| {
+                let batch = batch.clone();
+                std::thread::spawn(move || {
+                    for n in 0..150 {
+                        batch.on_end(span(thread * 1000 + n + 1));
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert_eq!(keep.exports.load(Ordering::SeqCst), 0, "exported early");
+        batch.force_flush().unwrap();
+        let expected: Vec<u64> = (0..4_u64)
+            .flat_map(|thread| (0..150).map(move |n| thread * 1000 + n + 1))
+            .collect();
+        assert_eq!(keep.all(), expected);
+        assert_eq!(keep.batches.lock().unwrap().len(), 1);
+        assert_eq!(batch.buffers.waiting.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn a_full_batch_is_exported_without_waiting_for_the_delay() {
+        let keep = Keep::default();
+        let batch = Batch::new(
+            keep.clone(),
+            Schedule {
+                delay: NEVER,
+                max_batch: 10,
+            },
+        );
+        for n in 1..=25 {
+            batch.on_end(span(n));
+        }
+        // Two full batches announced themselves; wait for their export.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while keep.all().len() < 20 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let exported = keep.all().len();
+        assert!(exported >= 20, "{exported} exported without a flush");
+        batch.force_flush().unwrap();
+        assert_eq!(keep.all(), (1..=25).collect::<Vec<_>>());
+        assert!(
+            keep.batches.lock().unwrap().iter().all(|b| b.len() <= 10),
+            "a batch over the limit: {:?}",
+            keep.batches.lock().unwrap()
+        );
+    }
+
+    #[test]
+    fn spans_from_many_threads_go_out_in_the_order_they_ended() {
+        let keep = Keep::default();
+        let batch = Arc::new(Batch::new(
+            keep.clone(),
+            Schedule {
+                delay: NEVER,
+                max_batch: 4,
+            },
+        ));
+        // Thread t ends spans t+1, t+4, t+7…: each buffer holds every
+        // third, and no thread's spans come one after the other.
+        std::thread::scope(|scope| {
+            for thread in 0..3_u64 {
+                let batch = &batch;
+                scope.spawn(move || {
+                    for n in (thread + 1..=30).step_by(3) {
+                        batch.buffers.add(span(n));
+                    }
+                });
+            }
+        });
+        batch.force_flush().unwrap();
+        let sent: Vec<u64> = keep.batches.lock().unwrap().concat();
+        assert_eq!(sent, (1..=30).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn spans_are_exported_after_the_delay() {
+        let keep = Keep::default();
+        let batch = Batch::new(
+            keep.clone(),
+            Schedule {
+                delay: Duration::from_millis(20),
+                max_batch: 512,
+            },
+        );
+        batch.on_end(span(7));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while keep.all().is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(keep.all(), vec![7]);
+    }
+
+    #[test]
+    fn shutdown_exports_what_waits_shuts_the_exporter_and_keeps_nothing_after() {
+        let keep = Keep::default();
+        let mut batch = Batch::new(
+            keep.clone(),
+            Schedule {
+                delay: NEVER,
+                max_batch: 512,
+            },
+        );
+        let resource = Resource::builder_empty()
+            .with_service_name("checkout")
+            .build();
+        batch.set_resource(&resource);
+        batch.on_end(span(1));
+        batch.on_end(span(2));
+        batch.shutdown_with_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(keep.all(), vec![1, 2]);
+        assert!(keep.shut.load(Ordering::SeqCst));
+        assert_eq!(keep.resource.lock().unwrap().as_ref(), Some(&resource));
+        batch.on_end(span(3));
+        assert!(
+            matches!(batch.force_flush(), Err(OTelSdkError::AlreadyShutdown)),
+            "flushed after shutdown"
+        );
+        assert_eq!(keep.all(), vec![1, 2]);
+        assert!(batch.shutdown().is_err(), "shut down twice");
+    }
+
+    #[test]
+    fn a_failed_export_is_the_flushs_result_and_later_spans_still_go() {
+        let keep = Keep::default();
+        let batch = Batch::new(
+            keep.clone(),
+            Schedule {
+                delay: NEVER,
+                max_batch: 512,
+            },
+        );
+        keep.fail.store(true, Ordering::SeqCst);
+        batch.on_end(span(1));
+        assert!(batch.force_flush().is_err());
+        keep.fail.store(false, Ordering::SeqCst);
+        batch.on_end(span(2));
+        batch.force_flush().unwrap();
+        assert_eq!(keep.all(), vec![1, 2]);
+    }
+}
