@@ -205,6 +205,8 @@ fn child(setup: Setup, threads: usize, seconds: f64) {
     };
     println!("{}", phase.to_line());
     println!("flushed {}", flushing.elapsed().as_nanos());
+    // What the batch processor handed the discarding exporter, all flushed.
+    println!("exported {}", common::EXPORTED.load(Ordering::Relaxed));
 }
 
 fn main() {
@@ -223,8 +225,8 @@ fn main() {
 
     // The same calls, their spans discarded by the exporter at once: made
     // by `#[traced]`, and by hand with the raw SDK.
-    let idle = child_phase(threads, seconds, Setup::Discarding, None).phase;
-    let raw = child_phase(threads, seconds, Setup::RawSdk, None).phase;
+    let idle = child_phase(threads, seconds, Setup::Discarding, None);
+    let raw = child_phase(threads, seconds, Setup::RawSdk, None);
 
     let received = Arc::new(AtomicU64::new(0));
     let (port, _receiver) = start_receiver(Arc::clone(&received));
@@ -259,10 +261,12 @@ fn positional_numbers(args: &[String]) -> Vec<f64> {
     numbers
 }
 
-/// What a child exporting to `port` did, and how long its guard took.
+/// What a child exporting to `port` did, how long its guard took, and how
+/// many spans reached the discarding exporter.
 struct ChildPhase {
     phase: Phase,
     flushed: Duration,
+    exported: u64,
 }
 
 /// Runs a child set up as `setup` says, exporting over gRPC to `port` when
@@ -298,42 +302,58 @@ fn child_phase(threads: usize, seconds: f64, setup: Setup, port: Option<u16>) ->
         .lines()
         .find_map(|line| line.strip_prefix("flushed ")?.parse().ok())
         .map_or(Duration::ZERO, Duration::from_nanos);
+    let exported = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("exported ")?.parse().ok())
+        .unwrap_or(0);
     for line in String::from_utf8_lossy(&output.stderr).lines() {
         println!("child ({}): {line}", setup.name());
     }
-    ChildPhase { phase, flushed }
+    ChildPhase {
+        phase,
+        flushed,
+        exported,
+    }
 }
 
 fn print_table(
     threads: usize,
     seconds: f64,
-    idle: &Phase,
-    raw: &Phase,
+    idle: &ChildPhase,
+    raw: &ChildPhase,
     busy: &ChildPhase,
     received: u64,
     dead: &ChildPhase,
 ) {
     println!("throughput: {threads} threads, {seconds} s per phase, batch processor defaults");
-    println!("| phase | spans made per s | received per s | dropped | p50 call | p99 call |");
+    println!("| phase | spans made per s | exported per s | dropped | p50 call | p99 call |");
     println!("|---|---:|---:|---:|---:|---:|");
     let rate = |phase: &Phase| phase.calls as f64 / phase.seconds;
-    println!(
-        "| exporter discards | {:.0} | | | {:?} | {:?} |",
-        rate(idle),
-        idle.p50,
-        idle.p99
-    );
-    println!(
-        "| raw SDK by hand, exporter discards | {:.0} | | | {:?} | {:?} |",
-        rate(raw),
-        raw.p50,
-        raw.p99
-    );
+    // Spans that reached the exporter, per second of the phase and of its
+    // last flush.
+    let delivered = |child: &ChildPhase, spans: u64| {
+        spans as f64 / (child.phase.seconds + child.flushed.as_secs_f64())
+    };
+    for (name, child) in [
+        ("exporter discards", idle),
+        ("raw SDK by hand, exporter discards", raw),
+    ] {
+        println!(
+            "| {name} | {:.0} | {:.0} | {} of {} | {:?} | {:?} |",
+            rate(&child.phase),
+            delivered(child, child.exported),
+            child.phase.calls.saturating_sub(child.exported),
+            child.phase.calls,
+            child.phase.p50,
+            child.phase.p99
+        );
+    }
+    let (idle, raw) = (&idle.phase, &raw.phase);
     let (phase, flushed) = (&busy.phase, busy.flushed);
     println!(
         "| OTLP gRPC to loopback | {:.0} | {:.0} | {} of {} | {:?} | {:?} |",
         phase.calls as f64 / phase.seconds,
-        received as f64 / (phase.seconds + flushed.as_secs_f64()),
+        delivered(busy, received),
         phase.calls.saturating_sub(received),
         phase.calls,
         phase.p50,

@@ -15,12 +15,14 @@
 //! How many spans may wait is bounded in front of this processor, by the
 //! pipeline's counted queue (`loss`), so a buffer never grows past that.
 
+use std::iter::Peekable;
 use std::mem;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use std::vec::Drain;
 
 use opentelemetry::Context;
 use opentelemetry::trace::SpanContext;
@@ -97,7 +99,7 @@ impl Batch {
             // A delay of 0 would spin; a millisecond is as good as none.
             delay: schedule.delay.max(Duration::from_millis(1)),
             taken: Vec::new(),
-            spare: Vec::new(),
+            emptied: Vec::new(),
         };
         let worker = std::thread::Builder::new()
             .name("otel_runtime export".into())
@@ -148,23 +150,25 @@ impl Buffers {
             && !self.announced.swap(true, Ordering::Relaxed)
     }
 
-    /// Moves every thread's spans to the end of `into`.
-    fn take_all(&self, into: &mut Vec<SpanData>, spare: &mut Vec<SpanData>) {
-        let before = into.len();
+    /// Takes every thread's spans, each thread's in a buffer of their
+    /// own, and gives each thread an empty buffer from `emptied` instead.
+    fn take_all(&self, taken: &mut Vec<Vec<SpanData>>, emptied: &mut Vec<Vec<SpanData>>) {
+        let mut spans = 0;
         for buffer in self.threads.iter() {
-            // Swapped under the lock, moved out of it: the thread that owns
-            // the buffer waits for a swap, not for a copy of its spans.
-            {
-                let mut spans = buffer.lock().unwrap_or_else(PoisonError::into_inner);
-                if spans.is_empty() {
+            // Swapped under the lock: the thread that owns the buffer waits
+            // for a swap, not for a copy of its spans, and gets a buffer that
+            // has room already (one that went round before).
+            let full = {
+                let mut buffer = buffer.lock().unwrap_or_else(PoisonError::into_inner);
+                if buffer.is_empty() {
                     continue;
                 }
-                mem::swap(&mut *spans, spare);
-            }
-            into.append(spare);
+                mem::replace(&mut *buffer, emptied.pop().unwrap_or_default())
+            };
+            spans += full.len();
+            taken.push(full);
         }
-        self.waiting
-            .fetch_sub(into.len() - before, Ordering::Relaxed);
+        self.waiting.fetch_sub(spans, Ordering::Relaxed);
     }
 }
 
@@ -220,12 +224,11 @@ struct Worker<E> {
     exporter: E,
     inbox: Receiver<Message>,
     delay: Duration,
-    /// The spans taken from the buffers, kept between exports for its
-    /// capacity.
-    taken: Vec<SpanData>,
-    /// An empty buffer swapped for a thread's full one, which becomes the
-    /// next: buffers keep their capacity as they go round.
-    spare: Vec<SpanData>,
+    /// The buffers taken from the threads, one per thread.
+    taken: Vec<Vec<SpanData>>,
+    /// Buffers exported, empty, for the threads' next ones: a buffer keeps
+    /// its room as it goes round, so that a thread seldom grows one.
+    emptied: Vec<Vec<SpanData>>,
 }
 
 impl<E: SpanExporter> Worker<E> {
@@ -276,26 +279,46 @@ impl<E: SpanExporter> Worker<E> {
 
     /// Exports every span waiting now, in batches; the last failure, if any.
     fn export(&mut self) -> OTelSdkResult {
-        self.buffers.take_all(&mut self.taken, &mut self.spare);
-        if self.taken.len() > self.buffers.max_batch {
-            // Taken thread by thread, exported in the order they ended, as
-            // from one queue: a span that ended before its parent never
-            // comes in a later batch (the console prints a trace when its
-            // root comes, and a later child on its own).
-            self.taken.sort_by_key(|span| span.end_time);
-        }
+        self.buffers.take_all(&mut self.taken, &mut self.emptied);
         let mut result = Ok(());
-        let mut spans = self.taken.drain(..);
+        let mut heads: Vec<_> = self
+            .taken
+            .iter_mut()
+            .map(|buffer| buffer.drain(..).peekable())
+            .collect();
         loop {
-            let batch: Vec<SpanData> = spans.by_ref().take(self.buffers.max_batch).collect();
+            let batch = next_batch(&mut heads, self.buffers.max_batch);
             if batch.is_empty() {
-                return result;
+                break;
             }
             if let Err(error) = futures_executor::block_on(self.exporter.export(batch)) {
                 result = Err(error);
             }
         }
+        drop(heads);
+        self.emptied.append(&mut self.taken);
+        result
     }
+}
+
+/// Up to `max` spans from the threads' buffers, in the order they ended, as
+/// from one queue: a span that ended before its parent never comes in a
+/// later batch (the console prints a trace when its root comes, and a
+/// later child on its own). Each buffer is in that order already.
+fn next_batch(heads: &mut [Peekable<Drain<'_, SpanData>>], max: usize) -> Vec<SpanData> {
+    let mut batch = Vec::new();
+    while batch.len() < max {
+        let first = heads
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(at, head)| Some((head.peek()?.end_time, at)))
+            .min();
+        match first.and_then(|(_, at)| heads[at].next()) {
+            Some(span) => batch.push(span),
+            None => break,
+        }
+    }
+    batch
 }
 
 #[cfg(test)]
@@ -451,14 +474,18 @@ mod tests {
             },
         ));
         // Thread t ends spans t+1, t+4, t+7…: each buffer holds every
-        // third, and no thread's spans come one after the other.
+        // third, and no thread's spans come one after the other. All three
+        // live until all have ended theirs: a thread that has exited hands
+        // its buffer to the next one started.
+        let all_ended = std::sync::Barrier::new(3);
         std::thread::scope(|scope| {
             for thread in 0..3_u64 {
-                let batch = &batch;
+                let (batch, all_ended) = (&batch, &all_ended);
                 scope.spawn(move || {
                     for n in (thread + 1..=30).step_by(3) {
                         batch.buffers.add(span(n));
                     }
+                    all_ended.wait();
                 });
             }
         });
