@@ -247,19 +247,23 @@ impl<E: SpanExporter> Worker<E> {
                         .recv()
                         .map_err(|_| RecvTimeoutError::Disconnected),
                 };
-                let result = match message {
+                // An export's failure is counted and reported by the
+                // exporter's wrapper (`loss::Counted`); only a flush or a
+                // shutdown hands it on.
+                match message {
                     Ok(Message::Resource(resource)) => {
                         self.exporter.set_resource(&resource);
                         continue;
                     }
                     Ok(Message::Export) => {
                         self.buffers.announced.store(false, Ordering::Relaxed);
-                        self.export()
+                        let _ = self.export();
                     }
-                    Err(RecvTimeoutError::Timeout) => self.export(),
+                    Err(RecvTimeoutError::Timeout) => {
+                        let _ = self.export();
+                    }
                     Ok(Message::Flush(answer)) => {
                         let _ = answer.send(self.export());
-                        Ok(())
                     }
                     Ok(Message::Shutdown(answer)) => {
                         let result = self.export();
@@ -268,10 +272,7 @@ impl<E: SpanExporter> Worker<E> {
                         return;
                     }
                     Err(RecvTimeoutError::Disconnected) => return,
-                };
-                // Failures are counted and reported by the exporter's
-                // wrapper (`loss::Counted`).
-                drop(result);
+                }
                 next = Instant::now().checked_add(self.delay);
             }
         });
@@ -296,6 +297,10 @@ impl<E: SpanExporter> Worker<E> {
             }
         }
         drop(heads);
+        for buffer in &mut self.taken {
+            // What a flood made a buffer grow to is not kept for good.
+            buffer.shrink_to(self.buffers.max_batch);
+        }
         self.emptied.append(&mut self.taken);
         result
     }
@@ -492,6 +497,24 @@ mod tests {
         batch.force_flush().unwrap();
         let sent: Vec<u64> = keep.batches.lock().unwrap().concat();
         assert_eq!(sent, (1..=30).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn spans_of_a_thread_that_has_exited_are_still_exported() {
+        let keep = Keep::default();
+        let batch = Arc::new(Batch::new(
+            keep.clone(),
+            Schedule {
+                delay: NEVER,
+                max_batch: 512,
+            },
+        ));
+        let ended = batch.clone();
+        std::thread::spawn(move || ended.on_end(span(5)))
+            .join()
+            .unwrap();
+        batch.force_flush().unwrap();
+        assert_eq!(keep.all(), vec![5]);
     }
 
     #[test]
