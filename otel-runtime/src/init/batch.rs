@@ -14,6 +14,9 @@
 //!
 //! How many spans may wait is bounded in front of this processor, by the
 //! pipeline's counted queue (`loss`), so a buffer never grows past that.
+//! Buffers keep the room they grew to as they go round between the threads
+//! and the export thread: giving it back after a flood only made the next
+//! flood's calls grow them again, on the calling thread.
 
 use std::iter::Peekable;
 use std::mem;
@@ -297,10 +300,6 @@ impl<E: SpanExporter> Worker<E> {
             }
         }
         drop(heads);
-        for buffer in &mut self.taken {
-            // What a flood made a buffer grow to is not kept for good.
-            buffer.shrink_to(self.buffers.max_batch);
-        }
         self.emptied.append(&mut self.taken);
         result
     }
@@ -327,7 +326,7 @@ fn next_batch(heads: &mut [Peekable<Drain<'_, SpanData>>], max: usize) -> Vec<Sp
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::atomic::AtomicU64;
 
     use opentelemetry::trace::{SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState};
@@ -377,7 +376,8 @@ mod tests {
         }
     }
 
-    fn span(id: u64) -> SpanData {
+    /// A sampled span with span ID `id`, ended `id` seconds after the epoch.
+    pub(crate) fn span(id: u64) -> SpanData {
         SpanData {
             span_context: SpanContext::new(
                 TraceId::from(1_u128),
@@ -402,19 +402,23 @@ mod tests {
         }
     }
 
-    /// A delay no test waits for.
-    const NEVER: Duration = Duration::from_secs(3600);
+    /// A processor for `keep` that exports on a full batch of `max_batch`,
+    /// a flush or shutdown, never after a delay.
+    fn waiting_for_flush(keep: &Keep, max_batch: usize) -> Batch {
+        let never = Duration::from_secs(3600);
+        Batch::new(
+            keep.clone(),
+            Schedule {
+                delay: never,
+                max_batch,
+            },
+        )
+    }
 
     #[test]
     fn a_flush_exports_every_threads_spans_in_batches_of_the_most_allowed() {
         let keep = Keep::default();
-        let batch = Arc::new(Batch::new(
-            keep.clone(),
-            Schedule {
-                delay: NEVER,
-                max_batch: 1000,
-            },
-        ));
+        let batch = Arc::new(waiting_for_flush(&keep, 1000));
         // 4 threads × 150 spans: no batch is full before the flush.
         let threads: Vec<_> = (0..4_u64)
             .map(|thread| {
@@ -442,13 +446,7 @@ mod tests {
     #[test]
     fn a_full_batch_is_exported_without_waiting_for_the_delay() {
         let keep = Keep::default();
-        let batch = Batch::new(
-            keep.clone(),
-            Schedule {
-                delay: NEVER,
-                max_batch: 10,
-            },
-        );
+        let batch = waiting_for_flush(&keep, 10);
         for n in 1..=25 {
             batch.on_end(span(n));
         }
@@ -471,13 +469,7 @@ mod tests {
     #[test]
     fn spans_from_many_threads_go_out_in_the_order_they_ended() {
         let keep = Keep::default();
-        let batch = Arc::new(Batch::new(
-            keep.clone(),
-            Schedule {
-                delay: NEVER,
-                max_batch: 4,
-            },
-        ));
+        let batch = Arc::new(waiting_for_flush(&keep, 4));
         // Thread t ends spans t+1, t+4, t+7…: each buffer holds every
         // third, and no thread's spans come one after the other. All three
         // live until all have ended theirs: a thread that has exited hands
@@ -502,13 +494,7 @@ mod tests {
     #[test]
     fn spans_of_a_thread_that_has_exited_are_still_exported() {
         let keep = Keep::default();
-        let batch = Arc::new(Batch::new(
-            keep.clone(),
-            Schedule {
-                delay: NEVER,
-                max_batch: 512,
-            },
-        ));
+        let batch = Arc::new(waiting_for_flush(&keep, 512));
         let ended = batch.clone();
         std::thread::spawn(move || ended.on_end(span(5)))
             .join()
@@ -538,13 +524,7 @@ mod tests {
     #[test]
     fn shutdown_exports_what_waits_shuts_the_exporter_and_keeps_nothing_after() {
         let keep = Keep::default();
-        let mut batch = Batch::new(
-            keep.clone(),
-            Schedule {
-                delay: NEVER,
-                max_batch: 512,
-            },
-        );
+        let mut batch = waiting_for_flush(&keep, 512);
         let resource = Resource::builder_empty()
             .with_service_name("checkout")
             .build();
@@ -567,13 +547,7 @@ mod tests {
     #[test]
     fn a_failed_export_is_the_flushs_result_and_later_spans_still_go() {
         let keep = Keep::default();
-        let batch = Batch::new(
-            keep.clone(),
-            Schedule {
-                delay: NEVER,
-                max_batch: 512,
-            },
-        );
+        let batch = waiting_for_flush(&keep, 512);
         keep.fail.store(true, Ordering::SeqCst);
         batch.on_end(span(1));
         assert!(batch.force_flush().is_err());

@@ -270,32 +270,13 @@ mod tests {
             inner: Panicking,
             queue: queue.clone(),
         };
-        let result = futures::executor::block_on(exporter.export(vec![span()]));
+        let result =
+            futures::executor::block_on(exporter.export(vec![crate::init::batch::tests::span(1)]));
         assert!(
             matches!(&result, Err(OTelSdkError::InternalFailure(why)) if why == "the exporter panicked: boom"),
             "{result:?}"
         );
         assert!(queue.admit(), "the batch's place was not freed");
-    }
-
-    fn span() -> SpanData {
-        use opentelemetry::trace::{SpanContext, SpanKind, Status};
-        use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
-        SpanData {
-            span_context: SpanContext::empty_context(),
-            parent_span_id: opentelemetry::trace::SpanId::INVALID,
-            parent_span_is_remote: false,
-            span_kind: SpanKind::Internal,
-            name: "work".into(),
-            start_time: std::time::SystemTime::UNIX_EPOCH,
-            end_time: std::time::SystemTime::UNIX_EPOCH,
-            attributes: Vec::new(),
-            dropped_attributes_count: 0,
-            events: SpanEvents::default(),
-            links: SpanLinks::default(),
-            status: Status::Unset,
-            instrumentation_scope: Default::default(),
-        }
     }
 
     #[test]
