@@ -393,7 +393,7 @@ fn with_console(batching: Batching) -> Box<dyn Processor> {
 /// The batch processors' settings (`OTEL_BSP_*`).
 #[derive(Clone, Copy, Debug)]
 struct Batching {
-    /// `OTEL_BSP_MAX_QUEUE_SIZE`, at most what may be allocated at start.
+    /// `OTEL_BSP_MAX_QUEUE_SIZE`, at most `env::MAX_QUEUE_SIZE`.
     max_queue_size: usize,
     schedule: Schedule,
 }
