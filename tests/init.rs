@@ -165,6 +165,7 @@ fn child() {
             drop(guard);
         }
         "exporter-in-code" => exporter_in_code(),
+        "batch-settings" => batch_settings(),
         "dropped-roots-then-replaced" => {
             // Every root dropped by `init`'s sampler (`always_off`), which
             // decides roots before anything is made; then a provider that
@@ -234,6 +235,49 @@ fn exporter_in_code() {
     println!("calls until the replacement was used: {calls}");
     drop(guard);
     println!("exported in all: {}", exported.0.lock().unwrap().len());
+}
+
+/// An exporter that keeps the size of each batch it is given.
+#[derive(Debug, Clone, Default)]
+struct BatchSizes(std::sync::Arc<std::sync::Mutex<Vec<usize>>>);
+
+impl otel_runtime::opentelemetry_sdk::trace::SpanExporter for BatchSizes {
+    async fn export(
+        &self,
+        batch: Vec<otel_runtime::opentelemetry_sdk::trace::SpanData>,
+    ) -> otel_runtime::opentelemetry_sdk::error::OTelSdkResult {
+        self.0.lock().unwrap().push(batch.len());
+        Ok(())
+    }
+}
+
+/// Spans to an exporter in code, with the `OTEL_BSP_*` settings of the
+/// parent; waits, without a flush, until all have been exported.
+fn batch_settings() {
+    let sizes = BatchSizes::default();
+    let guard = otel_runtime::builder()
+        .span_exporter(sizes.clone())
+        .init()
+        .unwrap();
+    let exported = || sizes.0.lock().unwrap().iter().sum::<usize>();
+    let wait_for = |spans: usize| {
+        let waited = std::time::Instant::now();
+        while exported() < spans && waited.elapsed() < std::time::Duration::from_secs(3) {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    };
+    // 2 spans, fewer than a batch: only the delay sends them.
+    request(0);
+    wait_for(2);
+    println!("exported after the delay: {}", exported());
+    // 8 more: full batches go as soon as they are full.
+    for id in 1..5 {
+        request(id);
+    }
+    wait_for(10);
+    println!("exported without a flush: {}", exported());
+    println!("batch sizes: {:?}", sizes.0.lock().unwrap());
+    drop(guard);
 }
 
 /// How many calls of `call` it takes until `replacement` gets a span.
@@ -431,6 +475,35 @@ fn an_exporter_in_code_gets_every_span_once_flushed() {
     // call's first span too when the thread looked again at its second.
     let exported = printed_number(&stdout, "exported in all: ");
     assert!((2 * calls - 1..=2 * calls).contains(&exported), "{stdout}");
+}
+
+/// `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` and `OTEL_BSP_SCHEDULE_DELAY` reach
+/// `init`'s batch processor: 2 spans go out after the delay, and 8 more in
+/// batches of at most 3, all without a flush (with the defaults, 5 s and
+/// 512, nothing would go out within the 3 s that the child waits).
+#[test]
+fn the_batch_size_and_the_delay_reach_the_batch_processor() {
+    let stdout = run_child(
+        "batch-settings",
+        &[
+            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "3"),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ],
+    )
+    .stdout;
+    assert!(stdout.contains("exported after the delay: 2"), "{stdout}");
+    assert!(stdout.contains("exported without a flush: 10"), "{stdout}");
+    let sizes = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("batch sizes: "))
+        .expect("the child printed its batch sizes");
+    let sizes: Vec<usize> = sizes
+        .trim_matches(['[', ']'])
+        .split(", ")
+        .map(|size| size.parse().unwrap())
+        .collect();
+    assert!(sizes.iter().all(|&size| size <= 3), "{sizes:?}");
+    assert!(sizes.contains(&3), "{sizes:?}");
 }
 
 /// `init`'s sampler decides roots before anything of them is made, but only
