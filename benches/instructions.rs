@@ -111,6 +111,20 @@ fn main() {
             let tracer = provider.tracer("raw-sdk");
             repeat(&|a, s| raw_sdk::work(&tracer, a, s));
         }
+        // Three spans deep, each level with both arguments, as the
+        // criterion `recording_nested3` cases.
+        "traced_nested3_init" => {
+            let _guard = otel_runtime::builder()
+                .span_exporter(common::DiscardExporter)
+                .init()
+                .unwrap();
+            repeat(&traced::work_outer);
+        }
+        "raw_sdk_nested3_batch" => {
+            let provider = common::provider(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)));
+            let tracer = provider.tracer("raw-sdk");
+            repeat(&|a, s| raw_sdk::work_outer(&tracer, a, s));
+        }
         "raw_sdk_same_span" => {
             let tracer = recording().tracer("raw-sdk");
             repeat(&|a, s| raw_sdk::work_same_span(&tracer, a, s));

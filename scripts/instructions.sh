@@ -39,7 +39,7 @@ echo "|---|---:|"
 for mode in plain traced_disabled instrument_disabled traced_sampled_out traced_sampled_out_init raw_sdk_sampled_out \
     traced_unsampled_parent raw_sdk_unsampled_parent \
     traced_recording raw_sdk_recording raw_sdk_same_span tracing_otel_recording \
-    traced_recording_init raw_sdk_recording_batch; do
+    traced_recording_init raw_sdk_recording_batch traced_nested3_init raw_sdk_nested3_batch; do
     one=$(count "$mode" "$calls")
     two=$(count "$mode" $((2 * calls)))
     echo "| \`$mode\` | $(((two - one) / calls)) |"
