@@ -44,6 +44,21 @@ fn provider(sampler: Sampler) -> SdkTracerProvider {
         .build()
 }
 
+/// `init` with the exporter that discards, as the criterion recording
+/// cases set `#[traced]` up.
+fn init_discarding() -> otel_runtime::Guard {
+    otel_runtime::builder()
+        .span_exporter(common::DiscardExporter)
+        .init()
+        .unwrap()
+}
+
+/// The SDK's batch processor over the same exporter, with the SDK's
+/// default sampler, as the criterion recording cases set the raw SDK up.
+fn batch_discarding() -> SdkTracerProvider {
+    common::provider(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)))
+}
+
 /// The calls themselves: the script counts inside this function only
 /// (`--toggle-collect`), as the program's start varies by more than a call.
 #[inline(never)]
@@ -100,28 +115,22 @@ fn main() {
         // criterion run: the count is the calling thread's share (the
         // script makes the queue large enough for every span).
         "traced_recording_init" => {
-            let _guard = otel_runtime::builder()
-                .span_exporter(common::DiscardExporter)
-                .init()
-                .unwrap();
+            let _guard = init_discarding();
             repeat(&traced::work);
         }
         "raw_sdk_recording_batch" => {
-            let provider = common::provider(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)));
+            let provider = batch_discarding();
             let tracer = provider.tracer("raw-sdk");
             repeat(&|a, s| raw_sdk::work(&tracer, a, s));
         }
         // Three spans deep, each level with both arguments, as the
         // criterion `recording_nested3` cases.
         "traced_nested3_init" => {
-            let _guard = otel_runtime::builder()
-                .span_exporter(common::DiscardExporter)
-                .init()
-                .unwrap();
+            let _guard = init_discarding();
             repeat(&traced::work_outer);
         }
         "raw_sdk_nested3_batch" => {
-            let provider = common::provider(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)));
+            let provider = batch_discarding();
             let tracer = provider.tracer("raw-sdk");
             repeat(&|a, s| raw_sdk::work_outer(&tracer, a, s));
         }

@@ -189,18 +189,30 @@ fn child() {
     }
 }
 
-/// An exporter that keeps what it is given.
+/// An exporter that keeps what it is given, batch by batch.
 #[derive(Debug, Clone, Default)]
 struct Exported(
-    std::sync::Arc<std::sync::Mutex<Vec<otel_runtime::opentelemetry_sdk::trace::SpanData>>>,
+    std::sync::Arc<std::sync::Mutex<Vec<Vec<otel_runtime::opentelemetry_sdk::trace::SpanData>>>>,
 );
+
+impl Exported {
+    /// Every span exported so far, in the order they came.
+    fn spans(&self) -> Vec<otel_runtime::opentelemetry_sdk::trace::SpanData> {
+        self.0.lock().unwrap().concat()
+    }
+
+    /// The size of each batch so far.
+    fn sizes(&self) -> Vec<usize> {
+        self.0.lock().unwrap().iter().map(Vec::len).collect()
+    }
+}
 
 impl otel_runtime::opentelemetry_sdk::trace::SpanExporter for Exported {
     async fn export(
         &self,
         batch: Vec<otel_runtime::opentelemetry_sdk::trace::SpanData>,
     ) -> otel_runtime::opentelemetry_sdk::error::OTelSdkResult {
-        self.0.lock().unwrap().extend(batch);
+        self.0.lock().unwrap().push(batch);
         Ok(())
     }
 }
@@ -217,7 +229,7 @@ fn exporter_in_code() {
         .unwrap();
     request(1);
     guard.flush().unwrap();
-    let spans = exported.0.lock().unwrap().clone();
+    let spans = exported.spans();
     let names: Vec<_> = spans.iter().map(|span| span.name.to_string()).collect();
     println!("exported once flushed: {names:?}");
     if let [query, request] = spans.as_slice() {
@@ -234,32 +246,18 @@ fn exporter_in_code() {
     let calls = calls_until_used(&replacement, request);
     println!("calls until the replacement was used: {calls}");
     drop(guard);
-    println!("exported in all: {}", exported.0.lock().unwrap().len());
-}
-
-/// An exporter that keeps the size of each batch it is given.
-#[derive(Debug, Clone, Default)]
-struct BatchSizes(std::sync::Arc<std::sync::Mutex<Vec<usize>>>);
-
-impl otel_runtime::opentelemetry_sdk::trace::SpanExporter for BatchSizes {
-    async fn export(
-        &self,
-        batch: Vec<otel_runtime::opentelemetry_sdk::trace::SpanData>,
-    ) -> otel_runtime::opentelemetry_sdk::error::OTelSdkResult {
-        self.0.lock().unwrap().push(batch.len());
-        Ok(())
-    }
+    println!("exported in all: {}", exported.spans().len());
 }
 
 /// Spans to an exporter in code, with the `OTEL_BSP_*` settings of the
 /// parent; waits, without a flush, until all have been exported.
 fn batch_settings() {
-    let sizes = BatchSizes::default();
+    let batches = Exported::default();
     let guard = otel_runtime::builder()
-        .span_exporter(sizes.clone())
+        .span_exporter(batches.clone())
         .init()
         .unwrap();
-    let exported = || sizes.0.lock().unwrap().iter().sum::<usize>();
+    let exported = || batches.sizes().iter().sum::<usize>();
     let wait_for = |spans: usize| {
         let waited = std::time::Instant::now();
         while exported() < spans && waited.elapsed() < std::time::Duration::from_secs(3) {
@@ -276,7 +274,7 @@ fn batch_settings() {
     }
     wait_for(10);
     println!("exported without a flush: {}", exported());
-    println!("batch sizes: {:?}", sizes.0.lock().unwrap());
+    println!("batch sizes: {:?}", batches.sizes());
     drop(guard);
 }
 
