@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use opentelemetry::Value;
 
+use crate::__private::Arg;
+
 /// A type with an OpenTelemetry attribute form: how `#[traced]` records an
 /// argument of this type, and what [`set_attribute`](crate::set_attribute)
 /// takes.
@@ -35,6 +37,15 @@ use opentelemetry::Value;
 pub trait AttributeValue {
     /// The attribute value; `None` means "no attribute".
     fn attribute_value(&self) -> Option<Value>;
+
+    /// The value as a recording span keeps it until it is exported: text
+    /// without an allocation when it is short. Not for implementations to
+    /// change.
+    #[doc(hidden)]
+    #[inline]
+    fn __otel_arg(&self) -> Option<Arg> {
+        self.attribute_value().map(Arg::Value)
+    }
 }
 
 macro_rules! small_int {
@@ -89,14 +100,34 @@ macro_rules! text {
             fn attribute_value(&self) -> Option<Value> {
                 Some(Value::String(self.to_string().into()))
             }
+
+            #[inline]
+            fn __otel_arg(&self) -> Option<Arg> {
+                Some(Arg::text(self))
+            }
         }
     )*};
 }
-text!(char str String Cow<'_, str>);
+text!(str String Cow<'_, str>);
+
+impl AttributeValue for char {
+    fn attribute_value(&self) -> Option<Value> {
+        Some(Value::String(self.to_string().into()))
+    }
+
+    fn __otel_arg(&self) -> Option<Arg> {
+        Some(Arg::text(self.encode_utf8(&mut [0; 4])))
+    }
+}
 
 impl<T: AttributeValue> AttributeValue for Option<T> {
     fn attribute_value(&self) -> Option<Value> {
         self.as_ref().and_then(T::attribute_value)
+    }
+
+    #[inline]
+    fn __otel_arg(&self) -> Option<Arg> {
+        self.as_ref().and_then(T::__otel_arg)
     }
 }
 
@@ -106,6 +137,11 @@ macro_rules! pointer {
             #[inline]
             fn attribute_value(&self) -> Option<Value> {
                 T::attribute_value(self)
+            }
+
+            #[inline]
+            fn __otel_arg(&self) -> Option<Arg> {
+                T::__otel_arg(self)
             }
         }
     )*};

@@ -29,7 +29,7 @@ pub(crate) fn set_value_length(limit: Option<usize>) {
     VALUE_LENGTH.store(limit.unwrap_or(UNLIMITED), Ordering::Relaxed);
 }
 
-fn value_length() -> usize {
+pub(crate) fn value_length() -> usize {
     VALUE_LENGTH.load(Ordering::Relaxed)
 }
 

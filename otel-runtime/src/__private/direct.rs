@@ -6,9 +6,10 @@
 //! asks the sampler, and at the end copies the span's fields once more into
 //! the `SpanData` it hands its processors. `init` built those processors and
 //! chose the sampler, so a traced call can do the same work directly: one
-//! `SpanData`, filled in at the start, handed to the same processors at the
-//! end. What the exporters receive is the same, field for field (see the
-//! tests at the end of this file, which compare the two). The test helpers
+//! [`Record`] of what the call recorded, handed to the same processors at
+//! the end, which turn it into `SpanData` where they export it (see
+//! `record`). What the exporters receive is the same, field for field (see
+//! the tests at the end of this file, which compare the two). The test helpers
 //! (`crate::testing`) set their provider up the same way, so every test that
 //! captures spans goes through here.
 //!
@@ -25,16 +26,18 @@ use std::time::{Duration, SystemTime};
 use opentelemetry::trace::{
     Event, Link, SpanContext, SpanId, Status, TraceContextExt as _, TraceFlags, TraceId,
 };
-use opentelemetry::{Context, InstrumentationScope, KeyValue};
+use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{
     IdGenerator as _, RandomIdGenerator, Sampler, SamplingDecision, ShouldSample as _, Span,
-    SpanData, SpanEvents, SpanLimits, SpanLinks, SpanProcessor,
+    SpanData, SpanLimits, SpanProcessor,
 };
 use rand::rngs::SmallRng;
 use rand::{Rng as _, SeedableRng as _};
 
+use super::arg::Arg;
+use super::record::Record;
 use super::span::CallSite;
 
 /// A span processor that a directly made span can be handed to: its work
@@ -43,6 +46,13 @@ use super::span::CallSite;
 pub(crate) trait Processor: SpanProcessor {
     /// What `on_start` does, for a span made directly.
     fn started(&self, span: &SpanContext, parent: &SpanContext);
+
+    /// What `on_end` does, for a span made directly. A processor that
+    /// exports on a thread of its own keeps the record, and makes the
+    /// `SpanData` there.
+    fn ended(&self, record: Record) {
+        self.on_end(record.into_span_data());
+    }
 }
 
 /// What `init` (or the test helpers) set up: the sampler, the limits and
@@ -98,15 +108,14 @@ impl Pipeline {
 /// (the SDK's tracer then makes an empty span, as it should). `root` is the
 /// trace ID of a root already decided to be kept (see `sampling`).
 ///
-/// Returns the context that carries the span, and whether it records; or
-/// the links back, for the SDK's tracer.
+/// Returns the span; or the links back, for the SDK's tracer.
 pub(crate) fn start(
     pipeline: &'static Pipeline,
     site: &'static CallSite,
     parent: &Context,
     links: Vec<Link>,
     root: Option<TraceId>,
-) -> Result<(Context, bool), Vec<Link>> {
+) -> Result<Started, Vec<Link>> {
     if pipeline.is_shut() || parent.is_telemetry_suppressed() {
         return Err(links);
     }
@@ -118,8 +127,8 @@ pub(crate) fn start(
         Some(trace_id) => (trace_id, &SpanContext::NONE),
         None => (parent_context.trace_id(), parent_context),
     };
-    // Made before the decision only for a sampler that may look at them
-    // (one given in code): the SDK hands it the span's first attributes.
+    // Made only for a sampler that may look at them (one given in code):
+    // the SDK hands it the span's first attributes.
     let shown = pipeline
         .shows_attributes(parent)
         .then(|| super::span::code_attributes(site));
@@ -143,17 +152,32 @@ pub(crate) fn start(
             // trace was sampled out.
             let context =
                 SpanContext::new(trace_id, span_id, TraceFlags::default(), false, trace_state);
-            return Ok((parent.with_remote_span_context(context), false));
+            return Ok(Started::Dropped(parent.with_remote_span_context(context)));
         }
     };
-    let attributes = shown.unwrap_or_else(|| super::span::code_attributes(site));
     let flags = parent_context.trace_flags().with_sampled(sampled);
     let context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
     for processor in &pipeline.processors {
         processor.started(&context, parent_context);
     }
-    let span = DirectSpan::new(pipeline, site, context, parent_context, attributes, links);
-    Ok((parent.with_span(span), true))
+    Ok(Started::Recording(DirectSpan::new(
+        pipeline,
+        site,
+        context,
+        parent_context,
+        links,
+    )))
+}
+
+/// What [`start`] made.
+pub(crate) enum Started {
+    /// A span that records, not yet in its context: the call's arguments
+    /// are recorded into it first.
+    Recording(DirectSpan),
+    /// A span that the sampler dropped: only a span context, in the context
+    /// that is made current all the same, so that its children know their
+    /// trace was sampled out.
+    Dropped(Context),
 }
 
 thread_local! {
@@ -228,96 +252,81 @@ impl Pipeline {
     }
 }
 
-/// A recording span made directly: the `SpanData` it will hand on, filled
-/// in as the SDK's span would fill in its own, under the same limits.
-struct DirectSpan {
+/// A recording span made directly. What it records waits in a [`Record`],
+/// which is handed to the processors at the end. Boxed, so that the span is
+/// small to move while the call's arguments are recorded and on its way
+/// into its context.
+pub(crate) struct DirectSpan {
+    live: Box<Live>,
+    pipeline: &'static Pipeline,
+}
+
+struct Live {
     context: SpanContext,
     /// `None` once ended.
-    data: Option<SpanData>,
-    pipeline: &'static Pipeline,
+    record: Option<Record>,
 }
 
 impl DirectSpan {
     fn new(
         pipeline: &'static Pipeline,
-        site: &CallSite,
+        site: &'static CallSite,
         context: SpanContext,
         parent: &SpanContext,
-        mut attributes: Vec<KeyValue>,
         links: Vec<Link>,
     ) -> DirectSpan {
-        let limits = &pipeline.limits;
-        let dropped_attributes_count = truncate(&mut attributes, limits.max_attributes_per_span);
-        let start_time = opentelemetry::time::now();
-        let data = SpanData {
-            span_context: context.clone(),
-            parent_span_id: parent.span_id(),
-            parent_span_is_remote: parent.is_valid() && parent.is_remote(),
-            span_kind: site.kind.clone(),
-            name: Cow::Borrowed(site.name),
-            start_time,
-            end_time: start_time,
-            attributes,
-            dropped_attributes_count,
-            events: SpanEvents::default(),
-            links: span_links(links, limits),
-            status: Status::Unset,
-            // The tracers' scope (see `tracers`), made anew: cheaper than
-            // a clone of one.
-            instrumentation_scope: InstrumentationScope::builder(site.scope_name)
-                .with_version(site.scope_version)
-                .build(),
-        };
+        let record = Record::new(site, &pipeline.limits, context.clone(), parent, links);
         DirectSpan {
-            context,
-            data: Some(data),
+            live: Box::new(Live {
+                context,
+                record: Some(record),
+            }),
             pipeline,
         }
     }
 
+    /// Records one of the call's arguments (or fields).
+    #[inline]
+    pub(crate) fn arg(&mut self, key: &'static str, value: Arg) {
+        if let Some(record) = &mut self.live.record {
+            record.arg(key, value);
+        }
+    }
+
+    /// The context that carries the span: a child of `parent`, or of the
+    /// current context.
+    pub(crate) fn into_context(self, parent: Option<&Context>) -> Context {
+        match parent {
+            Some(parent) => parent.with_span(self),
+            None => Context::map_current(|current| current.with_span(self)),
+        }
+    }
+
+    fn record(&mut self) -> Option<&mut Record> {
+        self.live.record.as_mut()
+    }
+
     fn end_at(&mut self, end_time: Option<SystemTime>) {
-        let Some(data) = &mut self.data else { return };
+        let Some(record) = &mut self.live.record else {
+            return;
+        };
         if self.pipeline.is_shut() {
-            self.data = None;
+            self.live.record = None;
             return;
         }
-        // Set in place, and taken straight into the last processor's call:
-        // each move of the `SpanData` is a copy of some 300 bytes.
-        data.end_time = end_time.unwrap_or_else(opentelemetry::time::now);
+        record.end_time = end_time.unwrap_or_else(opentelemetry::time::now);
         let [others @ .., last] = self.pipeline.processors.as_slice() else {
-            self.data = None;
+            self.live.record = None;
             return;
         };
         for processor in others {
-            processor.on_end(data.clone());
+            processor.ended(record.clone());
         }
-        if let Some(data) = self.data.take() {
-            last.on_end(data);
+        // Taken straight into the call: each move of a record is a copy.
+        if let Some(record) = self.live.record.take() {
+            last.ended(record);
         }
     }
-}
-
-/// The links given at the start, under the limits, as the SDK keeps them.
-fn span_links(mut links: Vec<Link>, limits: &SpanLimits) -> SpanLinks {
-    let mut kept = SpanLinks::default();
-    if links.is_empty() {
-        return kept;
-    }
-    kept.dropped_count = truncate(&mut links, limits.max_links_per_span);
-    for link in &mut links {
-        link.dropped_attributes_count =
-            truncate(&mut link.attributes, limits.max_attributes_per_link);
-    }
-    kept.links = links;
-    kept
-}
-
-/// Keeps the first `limit` items; returns how many were dropped.
-fn truncate<T>(items: &mut Vec<T>, limit: u32) -> u32 {
-    let limit = limit as usize;
-    let dropped = items.len().saturating_sub(limit);
-    items.truncate(limit);
-    u32::try_from(dropped).unwrap_or(u32::MAX)
 }
 
 impl opentelemetry::trace::Span for DirectSpan {
@@ -325,45 +334,32 @@ impl opentelemetry::trace::Span for DirectSpan {
         &mut self,
         name: T,
         timestamp: SystemTime,
-        mut attributes: Vec<KeyValue>,
+        attributes: Vec<KeyValue>,
     ) where
         T: Into<Cow<'static, str>>,
     {
-        let limits = self.pipeline.limits;
-        let Some(data) = &mut self.data else { return };
-        if data.events.len() < limits.max_events_per_span as usize {
-            let dropped = truncate(&mut attributes, limits.max_attributes_per_event);
-            data.events
-                .events
-                .push(Event::new(name, timestamp, attributes, dropped));
-        } else {
-            data.events.dropped_count += 1;
+        if let Some(record) = self.record() {
+            record.add_event(Event::new(name, timestamp, attributes, 0));
         }
     }
 
     fn span_context(&self) -> &SpanContext {
-        &self.context
+        &self.live.context
     }
 
     fn is_recording(&self) -> bool {
-        self.data.is_some()
+        self.live.record.is_some()
     }
 
     fn set_attribute(&mut self, attribute: KeyValue) {
-        let limit = self.pipeline.limits.max_attributes_per_span as usize;
-        let Some(data) = &mut self.data else { return };
-        if data.attributes.len() < limit {
-            data.attributes.push(attribute);
-        } else {
-            data.dropped_attributes_count += 1;
+        if let Some(record) = self.record() {
+            record.set_attribute(attribute);
         }
     }
 
     fn set_status(&mut self, status: Status) {
-        let Some(data) = &mut self.data else { return };
-        // Ok > Error > Unset: a status only moves up.
-        if status > data.status {
-            data.status = status;
+        if let Some(record) = self.record() {
+            record.set_status(status);
         }
     }
 
@@ -371,21 +367,14 @@ impl opentelemetry::trace::Span for DirectSpan {
     where
         T: Into<Cow<'static, str>>,
     {
-        if let Some(data) = &mut self.data {
-            data.name = new_name.into();
+        if let Some(record) = self.record() {
+            record.update_name(new_name.into());
         }
     }
 
-    fn add_link(&mut self, span_context: SpanContext, mut attributes: Vec<KeyValue>) {
-        let limits = self.pipeline.limits;
-        let Some(data) = &mut self.data else { return };
-        if data.links.len() < limits.max_links_per_span as usize {
-            let dropped = truncate(&mut attributes, limits.max_attributes_per_link);
-            data.links
-                .links
-                .push(Link::new(span_context, attributes, dropped));
-        } else {
-            data.links.dropped_count += 1;
+    fn add_link(&mut self, span_context: SpanContext, attributes: Vec<KeyValue>) {
+        if let Some(record) = self.record() {
+            record.add_link(Link::new(span_context, attributes, 0));
         }
     }
 
@@ -431,6 +420,7 @@ mod tests {
     use std::sync::Mutex;
     use std::time::UNIX_EPOCH;
 
+    use opentelemetry::InstrumentationScope;
     use opentelemetry::trace::{SpanId, SpanKind, TraceState, Tracer as _, TracerProvider as _};
     use opentelemetry_sdk::trace::SdkTracerProvider;
 
@@ -556,19 +546,34 @@ mod tests {
         builder.span_kind = Some(SITE.kind.clone());
         builder.attributes = Some(crate::__private::span::code_attributes(&SITE));
         builder.links = Some(vec![link(1, 3), link(2, 0)]);
-        let span = tracer.build_with_context(builder, parent);
+        let mut span = tracer.build_with_context(builder, parent);
         let sdk_recording = opentelemetry::trace::Span::is_recording(&span);
+        // An argument, as the expansion records it before the span is
+        // current.
+        opentelemetry::trace::Span::set_attribute(&mut span, KeyValue::new("s", "text"));
         exercise(&parent.with_span(span));
 
         let direct = Keep::default();
         let pipeline =
             Pipeline::new(sampler, None, limits(), vec![Arc::new(direct.clone())]).leak();
-        let (cx, recording) = start(pipeline, &SITE, parent, vec![link(1, 3), link(2, 0)], None)
+        let mut started = start(pipeline, &SITE, parent, vec![link(1, 3), link(2, 0)], None)
             .ok()
             .unwrap();
+        if let Started::Recording(span) = &mut started {
+            span.arg("s", Arg::text("text"));
+        }
+        let (cx, recording) = in_context(started, parent);
         assert_eq!(recording, sdk_recording);
         exercise(&cx);
         (sdk, direct, recording)
+    }
+
+    /// The context of what `start` made, and whether its span records.
+    fn in_context(started: Started, parent: &Context) -> (Context, bool) {
+        match started {
+            Started::Recording(span) => (span.into_context(Some(parent)), true),
+            Started::Dropped(cx) => (cx, false),
+        }
     }
 
     /// The two spans, IDs and times aside, are equal.
@@ -621,7 +626,8 @@ mod tests {
         let span = &direct.ended.lock().unwrap()[0];
         assert_eq!(span.name, "renamed");
         assert_eq!(span.attributes.len(), 5);
-        assert_eq!(span.dropped_attributes_count, 2);
+        assert_eq!(span.attributes[3], KeyValue::new("s", "text"));
+        assert_eq!(span.dropped_attributes_count, 3);
         assert_eq!(span.events.len(), 2);
         assert_eq!(span.events.dropped_count, 1);
         assert_eq!(span.events[0].dropped_attributes_count, 1);
@@ -721,9 +727,8 @@ mod tests {
             vec![Arc::new(keep.clone())],
         )
         .leak();
-        let (cx, recording) = start(pipeline, &SITE, &parent, Vec::new(), None)
-            .ok()
-            .unwrap();
+        let started = start(pipeline, &SITE, &parent, Vec::new(), None);
+        let (cx, recording) = in_context(started.ok().unwrap(), &parent);
         assert!(!recording);
         let span = cx.span();
         let context = span.span_context();
@@ -747,9 +752,8 @@ mod tests {
         )
         .leak();
         let start = || {
-            start(pipeline, &SITE, &Context::new(), Vec::new(), None)
-                .ok()
-                .unwrap()
+            let started = start(pipeline, &SITE, &Context::new(), Vec::new(), None);
+            in_context(started.ok().unwrap(), &Context::new())
         };
         drop(start());
         assert_eq!(keep.ended.lock().unwrap().len(), 1);

@@ -2,11 +2,13 @@
 //! change without notice. Every item here is reached through
 //! `::otel_runtime::__private`, so the user's crate needs no other dependency.
 
+mod arg;
 mod direct;
 mod future;
 mod outcome;
 pub(crate) mod panic;
 mod provider;
+pub(crate) mod record;
 mod reentry;
 mod sampling;
 mod span;
@@ -14,6 +16,7 @@ mod tracers;
 mod value;
 
 pub use crate::AttributeValue;
+pub use arg::Arg;
 
 pub use future::Instrumented;
 pub use opentelemetry::trace::SpanKind;
@@ -23,6 +26,7 @@ pub use std::boxed::Box;
 
 pub(crate) use direct::{Pipeline, Processor, Shared};
 pub(crate) use provider::{changed as provider_changed, parent_decides_from_now};
+pub(crate) use record::Record;
 pub(crate) use sampling::{by_trace_id, roots_decided_by};
 pub(crate) use tracers::Installed;
 
@@ -88,6 +92,8 @@ macro_rules! __otel_value {
 pub use crate::__otel_value as value;
 
 /// The value of an argument whose name marks a secret.
-pub fn redacted() -> Option<opentelemetry::Value> {
-    Some(opentelemetry::Value::String("[REDACTED]".into()))
+pub fn redacted() -> Option<Arg> {
+    Some(Arg::Value(opentelemetry::Value::String(
+        "[REDACTED]".into(),
+    )))
 }

@@ -4,8 +4,10 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use opentelemetry::trace::{Link, Span as _, SpanKind, SpanRef, TraceContextExt as _};
-use opentelemetry::{Context, ContextGuard, KeyValue, Value};
+use opentelemetry::{Context, ContextGuard, KeyValue};
 
+use super::arg::Arg;
+use super::direct::{DirectSpan, Started};
 use super::outcome::ErrorMode;
 use super::sampling::{self, Root};
 use super::tracers::{self, Tracer};
@@ -14,6 +16,7 @@ use crate::{IntoLink, IntoParent};
 
 /// Everything about a `#[traced]` function that is known at compile time.
 /// The expansion declares one as a `static`, so a call passes one pointer.
+#[derive(Debug)]
 pub struct CallSite {
     /// The span name.
     pub name: &'static str,
@@ -137,53 +140,65 @@ fn start_in_full(
     relations: Relations,
 ) -> Starting {
     let Relations { parent, links } = relations;
-    Starting(
-        start_span(site, parent.as_ref(), links).map(|(cx, recording)| StartingSpan {
-            cx,
-            recording,
-            site,
-            _inside: inside,
-        }),
-    )
+    Starting(start_span(site, parent, links).map(|carrier| StartingSpan {
+        carrier,
+        site,
+        _inside: inside,
+    }))
 }
 
-/// The context that carries the span, and whether the span records; `None`
-/// when the span would change nothing: with no provider installed, it is a
-/// no-op that carries its parent's context, and making it current would only
-/// cost time.
+/// Where a started span waits until it is made current.
+enum Carrier {
+    /// In its context already: a span of the SDK's tracer, or a dropped
+    /// one.
+    Context { cx: Context, recording: bool },
+    /// A span made directly, which records, and the parent it was started
+    /// under (`None`: the current context). It goes into its context once
+    /// the arguments are recorded into it.
+    Direct {
+        span: DirectSpan,
+        parent: Option<Context>,
+    },
+}
+
+/// The started span; `None` when the span would change nothing: with no
+/// provider installed, it is a no-op that carries its parent's context, and
+/// making it current would only cost time.
 fn start_span(
     site: &'static CallSite,
-    parent: Option<&Context>,
+    parent: Option<Context>,
     links: Vec<Link>,
-) -> Option<(Context, bool)> {
+) -> Option<Carrier> {
     let epoch = provider::epoch();
     // Made here for `init`'s provider (see `direct`), else by the SDK.
     let (tracer, links) = match tracers::find(site, epoch) {
         tracers::Found::Direct(pipeline) => {
             // A root, when `init`'s sampler decides roots by their trace
             // ID, is decided first: a dropped one is only a span context.
-            let root = match parent {
+            let root = match &parent {
                 _ if !sampling::known() => Root::Undecided,
                 Some(parent) => sampling::decide(site, parent),
                 None => Context::map_current(|current| sampling::decide(site, current)),
             };
             let root = match root {
-                Root::Dropped(cx) => return Some((cx, false)),
+                Root::Dropped(cx) => return Some(Carrier::dropped(cx)),
                 Root::Kept(trace_id) => Some(trace_id),
                 Root::Undecided => None,
             };
             let start = |parent: &Context| direct::start(pipeline, site, parent, links, root);
-            let started = match parent {
+            let started = match &parent {
                 Some(parent) => start(parent),
                 None => Context::map_current(start),
             };
             match started {
-                Ok((cx, recording)) => {
+                Ok(Started::Recording(span)) => {
                     provider::observed(false, epoch);
-                    if recording {
-                        panic::install_hook();
-                    }
-                    return Some((cx, recording));
+                    panic::install_hook();
+                    return Some(Carrier::Direct { span, parent });
+                }
+                Ok(Started::Dropped(cx)) => {
+                    provider::observed(false, epoch);
+                    return Some(Carrier::dropped(cx));
                 }
                 // Shutting down, or telemetry suppressed: the SDK's tracer
                 // makes the (empty) span.
@@ -192,9 +207,34 @@ fn start_span(
         }
         tracers::Found::Tracer(tracer) => (tracer, links),
     };
-    match &*tracer {
-        Tracer::Sdk { tracer, .. } => build(tracer, site, parent, links, epoch),
-        Tracer::Global(tracer) => build(tracer, site, parent, links, epoch),
+    let built = match &*tracer {
+        Tracer::Sdk { tracer, .. } => build(tracer, site, parent.as_ref(), links, epoch),
+        Tracer::Global(tracer) => build(tracer, site, parent.as_ref(), links, epoch),
+    };
+    built.map(|(cx, recording)| Carrier::Context { cx, recording })
+}
+
+impl Carrier {
+    fn dropped(cx: Context) -> Carrier {
+        Carrier::Context {
+            cx,
+            recording: false,
+        }
+    }
+
+    fn is_recording(&self) -> bool {
+        match self {
+            Carrier::Context { recording, .. } => *recording,
+            Carrier::Direct { .. } => true,
+        }
+    }
+
+    /// The context that carries the span.
+    fn into_context(self) -> Context {
+        match self {
+            Carrier::Context { cx, .. } => cx,
+            Carrier::Direct { span, parent } => span.into_context(parent.as_ref()),
+        }
     }
 }
 
@@ -290,10 +330,9 @@ pub struct Starting(Option<StartingSpan>);
 /// machinery: recording an argument runs its `Debug` impl, which may call
 /// traced code (an allocator).
 struct StartingSpan {
-    /// The context that carries the span, not yet current.
-    cx: Context,
+    /// The span, not yet current.
+    carrier: Carrier,
     site: &'static CallSite,
-    recording: bool,
     _inside: reentry::Inside,
 }
 
@@ -302,14 +341,21 @@ impl Starting {
     /// sampled out), the expansion evaluates no argument at all.
     #[inline]
     pub fn is_recording(&self) -> bool {
-        matches!(&self.0, Some(starting) if starting.recording)
+        matches!(&self.0, Some(starting) if starting.carrier.is_recording())
     }
 
     /// Sets one attribute; `None` (an `Option` that is `None`) sets nothing.
     #[inline]
-    pub fn attr(&mut self, key: &'static str, value: Option<Value>) {
-        if let (Some(starting), Some(value)) = (&self.0, value) {
-            starting.cx.span().set_attribute(KeyValue::new(key, value));
+    pub fn attr(&mut self, key: &'static str, value: Option<Arg>) {
+        let (Some(starting), Some(value)) = (&mut self.0, value) else {
+            return;
+        };
+        match &mut starting.carrier {
+            Carrier::Direct { span, .. } => span.arg(key, value),
+            Carrier::Context { cx, .. } => {
+                cx.span()
+                    .set_attribute(KeyValue::new(key, value.into_value()));
+            }
         }
     }
 
@@ -346,11 +392,12 @@ impl StartingSpan {
     /// Makes the context that carries the span; the thread leaves the
     /// machinery as `self._inside` drops.
     fn into_active(self) -> Active {
+        let recording = self.carrier.is_recording();
         Active {
-            cx: Some(self.cx),
+            cx: Some(self.carrier.into_context()),
             site: self.site,
-            recording: self.recording,
-            panicking_at_start: self.recording && std::thread::panicking(),
+            recording,
+            panicking_at_start: recording && std::thread::panicking(),
             panic_recorded: AtomicBool::new(false),
         }
     }
@@ -426,9 +473,9 @@ impl Active {
     }
 
     /// Records the return value under `return` (the `ret` option).
-    pub fn record_return(&self, value: Option<Value>) {
+    pub fn record_return(&self, value: Option<Arg>) {
         if let Some(value) = value {
-            self.with_span(|span| span.set_attribute(KeyValue::new("return", value)));
+            self.with_span(|span| span.set_attribute(KeyValue::new("return", value.into_value())));
         }
     }
 

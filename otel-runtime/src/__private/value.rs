@@ -14,7 +14,8 @@ use std::fmt::{Debug, Display};
 
 use opentelemetry::Value;
 
-use crate::{AttributeValue, limits};
+use super::arg::Arg;
+use crate::AttributeValue;
 
 /// A value under inspection; see the module docs.
 pub struct ValueProbe<'a, T: ?Sized>(pub &'a T);
@@ -25,63 +26,57 @@ pub mod value_levels {
 
     #[doc(hidden)]
     pub trait ViaAttributeValue {
-        fn __otel_value(&self) -> Option<Value>;
+        fn __otel_value(&self) -> Option<Arg>;
     }
     #[doc(hidden)]
     pub trait ViaOptionDebug {
-        fn __otel_value(&self) -> Option<Value>;
+        fn __otel_value(&self) -> Option<Arg>;
     }
     #[doc(hidden)]
     pub trait ViaDebug {
-        fn __otel_value(&self) -> Option<Value>;
+        fn __otel_value(&self) -> Option<Arg>;
     }
     #[doc(hidden)]
     pub trait ViaTypeName {
-        fn __otel_value(&self) -> Option<Value>;
+        fn __otel_value(&self) -> Option<Arg>;
     }
 
     impl<T: AttributeValue + ?Sized> ViaAttributeValue for &&&ValueProbe<'_, T> {
         #[inline]
-        fn __otel_value(&self) -> Option<Value> {
-            self.0.attribute_value()
+        fn __otel_value(&self) -> Option<Arg> {
+            self.0.__otel_arg()
         }
     }
 
     impl<T: Debug> ViaOptionDebug for &&ValueProbe<'_, Option<T>> {
-        fn __otel_value(&self) -> Option<Value> {
+        fn __otel_value(&self) -> Option<Arg> {
             self.0
                 .as_ref()
-                .map(|inner| Value::String(limits::format(format_args!("{inner:?}")).into()))
+                .map(|inner| Arg::formatted(format_args!("{inner:?}")))
         }
     }
 
     impl<T: Debug + ?Sized> ViaDebug for &ValueProbe<'_, T> {
-        fn __otel_value(&self) -> Option<Value> {
-            Some(Value::String(
-                limits::format(format_args!("{:?}", self.0)).into(),
-            ))
+        fn __otel_value(&self) -> Option<Arg> {
+            Some(Arg::formatted(format_args!("{:?}", self.0)))
         }
     }
 
     impl<T: ?Sized> ViaTypeName for ValueProbe<'_, T> {
-        fn __otel_value(&self) -> Option<Value> {
-            Some(Value::String(std::any::type_name::<T>().into()))
+        fn __otel_value(&self) -> Option<Arg> {
+            Some(Arg::Value(Value::String(std::any::type_name::<T>().into())))
         }
     }
 }
 
 /// A value's `Debug` text (the `?value` form of `fields`, `ret(Debug)`).
-pub fn debug_value<T: Debug + ?Sized>(value: &T) -> Option<Value> {
-    Some(Value::String(
-        limits::format(format_args!("{value:?}")).into(),
-    ))
+pub fn debug_value<T: Debug + ?Sized>(value: &T) -> Option<Arg> {
+    Some(Arg::formatted(format_args!("{value:?}")))
 }
 
 /// A value's `Display` text (the `%value` form of `fields`).
-pub fn display_value<T: Display + ?Sized>(value: &T) -> Option<Value> {
-    Some(Value::String(
-        limits::format(format_args!("{value}")).into(),
-    ))
+pub fn display_value<T: Display + ?Sized>(value: &T) -> Option<Arg> {
+    Some(Arg::formatted(format_args!("{value}")))
 }
 
 #[cfg(test)]
@@ -102,23 +97,28 @@ mod tests {
 
     #[test]
     fn levels_pick_the_richest_form() {
+        let value = |arg: Option<Arg>| arg.map(Arg::into_value);
         struct Opaque;
         #[derive(Debug)]
         struct Shown(#[allow(dead_code)] u8);
         assert_eq!(
-            (&&&&ValueProbe(&Some(3u8))).__otel_value(),
+            value((&&&&ValueProbe(&Some(3u8))).__otel_value()),
             Some(Value::I64(3))
         );
-        assert_eq!((&&&&ValueProbe(&None::<u8>)).__otel_value(), None);
+        assert_eq!(value((&&&&ValueProbe(&None::<u8>)).__otel_value()), None);
         assert_eq!(
-            (&&&&ValueProbe(&Some(Shown(1)))).__otel_value(),
+            value((&&&&ValueProbe(&Some(Shown(1)))).__otel_value()),
             Some("Shown(1)".into())
         );
         assert_eq!(
-            (&&&&ValueProbe(&Shown(2))).__otel_value(),
+            value((&&&&ValueProbe(&Shown(2))).__otel_value()),
             Some("Shown(2)".into())
         );
-        let name = (&&&&ValueProbe(&Opaque)).__otel_value();
+        assert_eq!(
+            value((&&&&ValueProbe(&"text")).__otel_value()),
+            Some("text".into())
+        );
+        let name = value((&&&&ValueProbe(&Opaque)).__otel_value());
         assert!(matches!(name, Some(Value::String(s)) if s.as_str().ends_with("Opaque")));
     }
 }

@@ -23,7 +23,7 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
-use crate::__private::Processor;
+use crate::__private::{Processor, Record};
 
 /// Traces followed at once, and roots noted as not the last; past either,
 /// new ones print at their own root, so memory stays bounded when roots
@@ -90,9 +90,23 @@ impl<P: Processor> Processor for TrackRoots<P> {
         self.track(span, parent);
         self.inner.started(span, parent);
     }
+
+    fn ended(&self, record: Record) {
+        let local_root = record.parent_span_id == SpanId::INVALID || record.parent_is_remote;
+        self.note_end(&record.context, local_root);
+        self.inner.ended(record);
+    }
 }
 
 impl<P> TrackRoots<P> {
+    /// Before the batch processor has the span: the exporter must find the
+    /// note when the span reaches it.
+    fn note_end(&self, span: &SpanContext, local_root: bool) {
+        if span.is_sampled() && local_root {
+            self.roots.ended(span.trace_id(), span.span_id());
+        }
+    }
+
     fn track(&self, span: &SpanContext, parent: &SpanContext) {
         // Only sampled spans reach the exporter, which asks about them.
         if span.is_sampled() && (!parent.is_valid() || parent.is_remote()) {
@@ -108,12 +122,7 @@ impl<P: SpanProcessor> SpanProcessor for TrackRoots<P> {
     }
 
     fn on_end(&self, span: SpanData) {
-        // Before the batch processor has it: the exporter must find the
-        // note when this span reaches it.
-        if span.span_context.is_sampled() && super::exporter::is_local_root(&span) {
-            self.roots
-                .ended(span.span_context.trace_id(), span.span_context.span_id());
-        }
+        self.note_end(&span.span_context, super::exporter::is_local_root(&span));
         self.inner.on_end(span);
     }
 

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 use std::vec::Drain;
 
 use opentelemetry::Context;
@@ -34,7 +34,7 @@ use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 use thread_local::ThreadLocal;
 
-use crate::__private::Processor;
+use crate::__private::{Processor, Record};
 
 /// How long `force_flush` waits for the export thread, as the SDK's batch
 /// processor does.
@@ -62,7 +62,7 @@ pub(crate) struct Batch {
 #[derive(Debug)]
 struct Buffers {
     /// Each thread's finished spans, in the order they ended.
-    threads: ThreadLocal<Mutex<Vec<SpanData>>>,
+    threads: ThreadLocal<Mutex<Vec<Finished>>>,
     /// Spans in the buffers, counted before each is added, so that the
     /// export thread never takes more than were counted.
     waiting: AtomicUsize,
@@ -139,7 +139,7 @@ impl Batch {
 impl Buffers {
     /// Keeps `span` in this thread's buffer; true when it makes a batch.
     #[inline]
-    fn add(&self, span: SpanData) -> bool {
+    fn add(&self, span: Finished) -> bool {
         let waiting = self.waiting.fetch_add(1, Ordering::Relaxed) + 1;
         let buffer = self.threads.get_or(|| Mutex::new(Vec::new()));
         buffer
@@ -155,7 +155,7 @@ impl Buffers {
 
     /// Takes every thread's spans, each thread's in a buffer of their
     /// own, and gives each thread an empty buffer from `emptied` instead.
-    fn take_all(&self, taken: &mut Vec<Vec<SpanData>>, emptied: &mut Vec<Vec<SpanData>>) {
+    fn take_all(&self, taken: &mut Vec<Vec<Finished>>, emptied: &mut Vec<Vec<Finished>>) {
         let mut spans = 0;
         for buffer in self.threads.iter() {
             // Swapped under the lock: the thread that owns the buffer waits
@@ -177,15 +177,18 @@ impl Buffers {
 
 impl Processor for Batch {
     fn started(&self, _span: &SpanContext, _parent: &SpanContext) {}
+
+    // Inlined into the counted queue's: each call that a record is passed
+    // to by value copies it.
+    #[inline]
+    fn ended(&self, record: Record) {
+        self.keep(Finished::Record(record));
+    }
 }
 
-impl SpanProcessor for Batch {
-    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
-
-    // Inlined into the counted queue's `on_end`: each call that a span is
-    // passed to by value copies its 300 bytes.
+impl Batch {
     #[inline]
-    fn on_end(&self, span: SpanData) {
+    fn keep(&self, span: Finished) {
         if self.buffers.shut.load(Ordering::Relaxed) {
             return;
         }
@@ -193,6 +196,44 @@ impl SpanProcessor for Batch {
             // Full of flushes, or shut down: the next span announces again.
             self.buffers.announced.store(false, Ordering::Relaxed);
         }
+    }
+}
+
+/// A finished span, as its thread's buffer keeps it.
+// A record is kept by value, not boxed: a box would be allocated by the
+// calling thread and freed by the export thread, which is what records
+// are for not doing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+enum Finished {
+    /// Made directly (`__private::direct`): turned into `SpanData` on the
+    /// export thread.
+    Record(Record),
+    /// Made by the SDK's tracer; boxed, as few spans are.
+    Data(Box<SpanData>),
+}
+
+impl Finished {
+    fn end_time(&self) -> SystemTime {
+        match self {
+            Finished::Record(record) => record.end_time,
+            Finished::Data(data) => data.end_time,
+        }
+    }
+
+    fn into_span_data(self) -> SpanData {
+        match self {
+            Finished::Record(record) => record.into_span_data(),
+            Finished::Data(data) => *data,
+        }
+    }
+}
+
+impl SpanProcessor for Batch {
+    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
+
+    fn on_end(&self, span: SpanData) {
+        self.keep(Finished::Data(Box::new(span)));
     }
 
     fn force_flush(&self) -> OTelSdkResult {
@@ -228,10 +269,10 @@ struct Worker<E> {
     inbox: Receiver<Message>,
     delay: Duration,
     /// The buffers taken from the threads, one per thread.
-    taken: Vec<Vec<SpanData>>,
+    taken: Vec<Vec<Finished>>,
     /// Buffers exported, empty, for the threads' next ones: a buffer keeps
     /// its room as it goes round, so that a thread seldom grows one.
-    emptied: Vec<Vec<SpanData>>,
+    emptied: Vec<Vec<Finished>>,
 }
 
 impl<E: SpanExporter> Worker<E> {
@@ -309,16 +350,16 @@ impl<E: SpanExporter> Worker<E> {
 /// from one queue: a span that ended before its parent never comes in a
 /// later batch (the console prints a trace when its root comes, and a
 /// later child on its own). Each buffer is in that order already.
-fn next_batch(heads: &mut [Peekable<Drain<'_, SpanData>>], max: usize) -> Vec<SpanData> {
+fn next_batch(heads: &mut [Peekable<Drain<'_, Finished>>], max: usize) -> Vec<SpanData> {
     let mut batch = Vec::new();
     while batch.len() < max {
         let first = heads
             .iter_mut()
             .enumerate()
-            .filter_map(|(at, head)| Some((head.peek()?.end_time, at)))
+            .filter_map(|(at, head)| Some((head.peek()?.end_time(), at)))
             .min();
         match first.and_then(|(_, at)| heads[at].next()) {
-            Some(span) => batch.push(span),
+            Some(span) => batch.push(span.into_span_data()),
             None => break,
         }
     }
@@ -416,6 +457,21 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn records_are_made_into_spans_in_the_order_they_ended_among_the_sdks() {
+        let keep = Keep::default();
+        let batch = waiting_for_flush(&keep, 1000);
+        for n in 1..=10 {
+            match n % 2 {
+                0 => batch.ended(crate::__private::record::tests::record(n)),
+                _ => batch.on_end(span(n)),
+            }
+        }
+        batch.force_flush().unwrap();
+        let sent: Vec<u64> = keep.batches.lock().unwrap().concat();
+        assert_eq!(sent, (1..=10).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn a_flush_exports_every_threads_spans_in_batches_of_the_most_allowed() {
         let keep = Keep::default();
         let batch = Arc::new(waiting_for_flush(&keep, 1000));
@@ -480,7 +536,7 @@ pub(crate) mod tests {
                 let (batch, all_ended) = (&batch, &all_ended);
                 scope.spawn(move || {
                     for n in (thread + 1..=30).step_by(3) {
-                        batch.buffers.add(span(n));
+                        batch.buffers.add(Finished::Data(Box::new(span(n))));
                     }
                     all_ended.wait();
                 });

@@ -21,7 +21,7 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 
-use crate::__private::Processor;
+use crate::__private::{Processor, Record};
 
 static ENDED: AtomicU64 = AtomicU64::new(0);
 static DROPPED: AtomicU64 = AtomicU64::new(0);
@@ -117,6 +117,44 @@ impl<P: Processor> Processor for CountedIn<P> {
     fn started(&self, span: &SpanContext, parent: &SpanContext) {
         self.inner.started(span, parent);
     }
+
+    // Inlined, as the batch processor's: each call that a record is passed
+    // to by value copies it.
+    #[inline]
+    fn ended(&self, record: Record) {
+        if self.admit(&record.context) {
+            self.inner.ended(record);
+        }
+    }
+}
+
+impl<P> CountedIn<P> {
+    /// Whether a span that ended goes on: a sampled one takes a place in
+    /// the queue, if there is one left; else it is counted as dropped.
+    #[inline]
+    fn admit(&self, span: &SpanContext) -> bool {
+        if !span.is_sampled() {
+            return true;
+        }
+        ENDED.fetch_add(1, Ordering::Relaxed);
+        if self.queue.admit() {
+            return true;
+        }
+        let dropped = DROPPED.fetch_add(1, Ordering::Relaxed) + 1;
+        // In a flood, most spans may be dropped: the clock and the lock
+        // of the rate limit are looked at on the first drop and then
+        // once per `DROPS_PER_LOOK`, not on each.
+        if dropped == 1 || dropped % DROPS_PER_LOOK == 0 {
+            QUEUE_FULL.warn(|| {
+                format!(
+                    "the export queue is full ({} spans, OTEL_BSP_MAX_QUEUE_SIZE): \
+                     {dropped} spans dropped so far; the exporter is slower than spans are made",
+                    self.queue.capacity
+                )
+            });
+        }
+        false
+    }
 }
 
 impl<P: SpanProcessor> SpanProcessor for CountedIn<P> {
@@ -125,26 +163,9 @@ impl<P: SpanProcessor> SpanProcessor for CountedIn<P> {
     }
 
     fn on_end(&self, span: SpanData) {
-        if span.span_context.is_sampled() {
-            ENDED.fetch_add(1, Ordering::Relaxed);
-            if !self.queue.admit() {
-                let dropped = DROPPED.fetch_add(1, Ordering::Relaxed) + 1;
-                // In a flood, most spans may be dropped: the clock and the lock
-                // of the rate limit are looked at on the first drop and then
-                // once per `DROPS_PER_LOOK`, not on each.
-                if dropped == 1 || dropped % DROPS_PER_LOOK == 0 {
-                    QUEUE_FULL.warn(|| {
-                        format!(
-                            "the export queue is full ({} spans, OTEL_BSP_MAX_QUEUE_SIZE): \
-                             {dropped} spans dropped so far; the exporter is slower than spans are made",
-                            self.queue.capacity
-                        )
-                    });
-                }
-                return;
-            }
+        if self.admit(&span.span_context) {
+            self.inner.on_end(span);
         }
-        self.inner.on_end(span);
     }
 
     fn force_flush(&self) -> OTelSdkResult {

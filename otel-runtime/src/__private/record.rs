@@ -1,0 +1,316 @@
+//! A recording span made directly (see `direct`), as the calling thread
+//! keeps it: what the call recorded and nothing built from the call site,
+//! which the export thread turns into the SDK's `SpanData`.
+//!
+//! Whatever allocates for `SpanData` (its attribute list, the `code.*`
+//! values, text arguments) is left to [`Record::into_span_data`], on the
+//! thread that exports and frees it: the calling thread does not allocate
+//! what another thread frees, which makes both wait on the allocator's
+//! lock (see BENCHMARKS.md, "Reading the numbers").
+
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+use opentelemetry::trace::{Event, Link, SpanContext, SpanId, Status};
+use opentelemetry::{InstrumentationScope, KeyValue};
+use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLimits, SpanLinks};
+use smallvec::SmallVec;
+
+use super::arg::Arg;
+use super::span::{CallSite, code_attributes};
+
+/// How many arguments a record keeps without an allocation.
+const INLINE_ARGS: usize = 4;
+
+/// One recording span, from its start to the export thread.
+#[derive(Clone, Debug)]
+pub(crate) struct Record {
+    pub(crate) context: SpanContext,
+    pub(crate) parent_span_id: SpanId,
+    pub(crate) parent_is_remote: bool,
+    site: &'static CallSite,
+    limits: &'static SpanLimits,
+    pub(crate) start_time: SystemTime,
+    pub(crate) end_time: SystemTime,
+    /// The arguments and fields the expansion recorded, in order.
+    args: SmallVec<[(&'static str, Arg); INLINE_ARGS]>,
+    /// Attributes set through the `Span` trait, after the arguments.
+    attributes: Vec<KeyValue>,
+    dropped_attributes_count: u32,
+    events: SpanEvents,
+    links: SpanLinks,
+    status: Status,
+    /// Set when the span was renamed.
+    name: Option<Cow<'static, str>>,
+}
+
+impl Record {
+    pub(crate) fn new(
+        site: &'static CallSite,
+        limits: &'static SpanLimits,
+        context: SpanContext,
+        parent: &SpanContext,
+        links: Vec<Link>,
+    ) -> Record {
+        let start_time = opentelemetry::time::now();
+        Record {
+            context,
+            parent_span_id: parent.span_id(),
+            parent_is_remote: parent.is_valid() && parent.is_remote(),
+            site,
+            limits,
+            start_time,
+            end_time: start_time,
+            args: SmallVec::new(),
+            attributes: Vec::new(),
+            dropped_attributes_count: 0,
+            events: SpanEvents::default(),
+            links: span_links(links, limits),
+            status: Status::Unset,
+            name: None,
+        }
+    }
+
+    /// Records an argument (or a field), before the span is current.
+    #[inline]
+    pub(crate) fn arg(&mut self, key: &'static str, value: Arg) {
+        self.args.push((key, value));
+    }
+
+    /// How many attributes the span has so far, `code.*` included.
+    fn attribute_count(&self) -> usize {
+        CODE_ATTRIBUTES + self.args.len() + self.attributes.len()
+    }
+
+    /// Sets an attribute, unless the span has its limit's worth already.
+    pub(crate) fn set_attribute(&mut self, attribute: KeyValue) {
+        if self.attribute_count() < self.limits.max_attributes_per_span as usize {
+            self.attributes.push(attribute);
+        } else {
+            self.dropped_attributes_count += 1;
+        }
+    }
+
+    pub(crate) fn add_event(&mut self, event: Event) {
+        let mut event = event;
+        if self.events.len() < self.limits.max_events_per_span as usize {
+            event.dropped_attributes_count +=
+                truncate(&mut event.attributes, self.limits.max_attributes_per_event);
+            self.events.events.push(event);
+        } else {
+            self.events.dropped_count += 1;
+        }
+    }
+
+    pub(crate) fn add_link(&mut self, link: Link) {
+        let mut link = link;
+        if self.links.len() < self.limits.max_links_per_span as usize {
+            link.dropped_attributes_count +=
+                truncate(&mut link.attributes, self.limits.max_attributes_per_link);
+            self.links.links.push(link);
+        } else {
+            self.links.dropped_count += 1;
+        }
+    }
+
+    pub(crate) fn set_status(&mut self, status: Status) {
+        // Ok > Error > Unset: a status only moves up.
+        if status > self.status {
+            self.status = status;
+        }
+    }
+
+    pub(crate) fn update_name(&mut self, name: Cow<'static, str>) {
+        self.name = Some(name);
+    }
+
+    /// The span as the SDK's exporters take it, field for field what the
+    /// SDK's own span would hand on (the tests in `direct` compare them).
+    pub(crate) fn into_span_data(self) -> SpanData {
+        let Record {
+            context,
+            parent_span_id,
+            parent_is_remote,
+            site,
+            limits,
+            start_time,
+            end_time,
+            args,
+            attributes: set,
+            dropped_attributes_count,
+            events,
+            links,
+            status,
+            name,
+        } = self;
+        let mut attributes = code_attributes(site);
+        attributes.reserve(args.len() + set.len());
+        attributes.extend(
+            args.into_iter()
+                .map(|(key, value)| KeyValue::new(key, value.into_value())),
+        );
+        attributes.extend(set);
+        // Arguments past the limit are dropped here; attributes set later
+        // were counted as they came.
+        let dropped = truncate(&mut attributes, limits.max_attributes_per_span);
+        SpanData {
+            span_context: context,
+            parent_span_id,
+            parent_span_is_remote: parent_is_remote,
+            span_kind: site.kind.clone(),
+            name: name.unwrap_or(Cow::Borrowed(site.name)),
+            start_time,
+            end_time,
+            attributes,
+            dropped_attributes_count: dropped_attributes_count + dropped,
+            events,
+            links,
+            status,
+            // The tracers' scope (see `tracers`), made anew: cheaper than
+            // a clone of one.
+            instrumentation_scope: InstrumentationScope::builder(site.scope_name)
+                .with_version(site.scope_version)
+                .build(),
+        }
+    }
+}
+
+/// `code.function.name`, `code.file.path`, `code.line.number`.
+const CODE_ATTRIBUTES: usize = 3;
+
+/// The links given at the start, under the limits, as the SDK keeps them.
+fn span_links(mut links: Vec<Link>, limits: &SpanLimits) -> SpanLinks {
+    let mut kept = SpanLinks::default();
+    if links.is_empty() {
+        return kept;
+    }
+    kept.dropped_count = truncate(&mut links, limits.max_links_per_span);
+    for link in &mut links {
+        link.dropped_attributes_count =
+            truncate(&mut link.attributes, limits.max_attributes_per_link);
+    }
+    kept.links = links;
+    kept
+}
+
+/// Keeps the first `limit` items; returns how many were dropped.
+pub(crate) fn truncate<T>(items: &mut Vec<T>, limit: u32) -> u32 {
+    let limit = limit as usize;
+    let dropped = items.len().saturating_sub(limit);
+    items.truncate(limit);
+    u32::try_from(dropped).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::sync::OnceLock;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use opentelemetry::trace::{SpanKind, TraceFlags, TraceId, TraceState};
+
+    use super::*;
+    use crate::__private::outcome::ErrorMode;
+
+    static SITE: CallSite = CallSite {
+        name: "work",
+        kind: SpanKind::Internal,
+        function: || "crate::work",
+        file: "src/work.rs",
+        line: 7,
+        scope_name: "crate",
+        scope_version: "1.2.3",
+        attributes: 2,
+        errors: ErrorMode {
+            record: true,
+            exception_event: true,
+            debug_message: false,
+        },
+    };
+
+    fn limits(max_attributes_per_span: u32) -> &'static SpanLimits {
+        static LIMITS: OnceLock<Vec<&'static SpanLimits>> = OnceLock::new();
+        let all = LIMITS.get_or_init(|| {
+            (0..=16)
+                .map(|max| {
+                    &*Box::leak(Box::new(SpanLimits {
+                        max_attributes_per_span: max,
+                        ..SpanLimits::default()
+                    }))
+                })
+                .collect()
+        });
+        all[max_attributes_per_span as usize]
+    }
+
+    /// A sampled root record with span ID `id`, ended `id` seconds after
+    /// the epoch, under the attribute limit `max_attributes`.
+    pub(crate) fn record_under(id: u64, max_attributes: u32) -> Record {
+        let context = SpanContext::new(
+            TraceId::from(1_u128),
+            SpanId::from(id),
+            TraceFlags::SAMPLED,
+            false,
+            TraceState::default(),
+        );
+        let mut record = Record::new(
+            &SITE,
+            limits(max_attributes),
+            context,
+            &SpanContext::NONE,
+            Vec::new(),
+        );
+        record.end_time = UNIX_EPOCH + Duration::from_secs(id);
+        record
+    }
+
+    /// A sampled root record with span ID `id`, ended `id` seconds after
+    /// the epoch.
+    pub(crate) fn record(id: u64) -> Record {
+        record_under(id, 16)
+    }
+
+    #[test]
+    fn arguments_come_after_the_code_attributes_and_before_those_set_later() {
+        let mut record = record(1);
+        for n in 0..6 {
+            record.arg(
+                ["a", "b", "c", "d", "e", "f"][n],
+                Arg::Value((n as i64).into()),
+            );
+        }
+        record.set_attribute(KeyValue::new("later", true));
+        let span = record.into_span_data();
+        let keys: Vec<&str> = span.attributes.iter().map(|kv| kv.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "code.function.name",
+                "code.file.path",
+                "code.line.number",
+                "a",
+                "b",
+                "c",
+                "d",
+                "e",
+                "f",
+                "later"
+            ]
+        );
+        assert_eq!(span.attributes[8], KeyValue::new("f", 5));
+        assert_eq!(span.name, "work");
+        assert_eq!(span.instrumentation_scope.version(), Some("1.2.3"));
+    }
+
+    #[test]
+    fn the_attribute_limit_counts_arguments_and_attributes_set_later() {
+        let mut record = record_under(1, 5);
+        for key in ["a", "b", "c"] {
+            record.arg(key, Arg::text("text"));
+        }
+        record.set_attribute(KeyValue::new("later", true));
+        let span = record.into_span_data();
+        assert_eq!(span.attributes.len(), 5);
+        assert_eq!(span.attributes[4], KeyValue::new("b", "text"));
+        assert_eq!(span.dropped_attributes_count, 2);
+    }
+}
