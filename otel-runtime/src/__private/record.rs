@@ -20,9 +20,13 @@ use super::arg::Arg;
 use super::span::{CallSite, code_attributes};
 
 /// How many arguments a record keeps without an allocation.
-const INLINE_ARGS: usize = 4;
+const INLINE_ARGS: usize = 3;
 
 /// One recording span, from its start to the export thread.
+///
+/// Moved from the calling thread's span to its buffer, so kept small: what
+/// most spans never have (links, events, a status, attributes set through
+/// the `Span` trait) is boxed apart.
 #[derive(Clone, Debug)]
 pub(crate) struct Record {
     pub(crate) context: SpanContext,
@@ -34,6 +38,12 @@ pub(crate) struct Record {
     pub(crate) end_time: SystemTime,
     /// The arguments and fields the expansion recorded, in order.
     args: SmallVec<[(&'static str, Arg); INLINE_ARGS]>,
+    more: Option<Box<More>>,
+}
+
+/// What a span has beyond its arguments, when it has it.
+#[derive(Clone, Debug, Default)]
+struct More {
     /// Attributes set through the `Span` trait, after the arguments.
     attributes: Vec<KeyValue>,
     dropped_attributes_count: u32,
@@ -53,6 +63,12 @@ impl Record {
         links: Vec<Link>,
     ) -> Record {
         let start_time = opentelemetry::time::now();
+        let more = (!links.is_empty()).then(|| {
+            Box::new(More {
+                links: span_links(links, limits),
+                ..More::default()
+            })
+        });
         Record {
             context,
             parent_span_id: parent.span_id(),
@@ -62,12 +78,7 @@ impl Record {
             start_time,
             end_time: start_time,
             args: SmallVec::new(),
-            attributes: Vec::new(),
-            dropped_attributes_count: 0,
-            events: SpanEvents::default(),
-            links: span_links(links, limits),
-            status: Status::Unset,
-            name: None,
+            more,
         }
     }
 
@@ -77,51 +88,58 @@ impl Record {
         self.args.push((key, value));
     }
 
-    /// How many attributes the span has so far, `code.*` included.
-    fn attribute_count(&self) -> usize {
-        CODE_ATTRIBUTES + self.args.len() + self.attributes.len()
+    fn more(&mut self) -> &mut More {
+        self.more.get_or_insert_default()
     }
 
     /// Sets an attribute, unless the span has its limit's worth already.
     pub(crate) fn set_attribute(&mut self, attribute: KeyValue) {
-        if self.attribute_count() < self.limits.max_attributes_per_span as usize {
-            self.attributes.push(attribute);
+        let limit = self.limits.max_attributes_per_span as usize;
+        let arguments = CODE_ATTRIBUTES + self.args.len();
+        let more = self.more();
+        if arguments + more.attributes.len() < limit {
+            more.attributes.push(attribute);
         } else {
-            self.dropped_attributes_count += 1;
+            more.dropped_attributes_count += 1;
         }
     }
 
     pub(crate) fn add_event(&mut self, event: Event) {
+        let limits = self.limits;
+        let events = &mut self.more().events;
         let mut event = event;
-        if self.events.len() < self.limits.max_events_per_span as usize {
+        if events.len() < limits.max_events_per_span as usize {
             event.dropped_attributes_count +=
-                truncate(&mut event.attributes, self.limits.max_attributes_per_event);
-            self.events.events.push(event);
+                truncate(&mut event.attributes, limits.max_attributes_per_event);
+            events.events.push(event);
         } else {
-            self.events.dropped_count += 1;
+            events.dropped_count += 1;
         }
     }
 
     pub(crate) fn add_link(&mut self, link: Link) {
+        let limits = self.limits;
+        let links = &mut self.more().links;
         let mut link = link;
-        if self.links.len() < self.limits.max_links_per_span as usize {
+        if links.len() < limits.max_links_per_span as usize {
             link.dropped_attributes_count +=
-                truncate(&mut link.attributes, self.limits.max_attributes_per_link);
-            self.links.links.push(link);
+                truncate(&mut link.attributes, limits.max_attributes_per_link);
+            links.links.push(link);
         } else {
-            self.links.dropped_count += 1;
+            links.dropped_count += 1;
         }
     }
 
     pub(crate) fn set_status(&mut self, status: Status) {
         // Ok > Error > Unset: a status only moves up.
-        if status > self.status {
-            self.status = status;
+        let current = &mut self.more().status;
+        if status > *current {
+            *current = status;
         }
     }
 
     pub(crate) fn update_name(&mut self, name: Cow<'static, str>) {
-        self.name = Some(name);
+        self.more().name = Some(name);
     }
 
     /// The span as the SDK's exporters take it, field for field what the
@@ -136,13 +154,16 @@ impl Record {
             start_time,
             end_time,
             args,
+            more,
+        } = self;
+        let More {
             attributes: set,
             dropped_attributes_count,
             events,
             links,
             status,
             name,
-        } = self;
+        } = more.map(|more| *more).unwrap_or_default();
         let mut attributes = code_attributes(site);
         attributes.reserve(args.len() + set.len());
         attributes.extend(

@@ -91,10 +91,12 @@ impl<P: Processor> Processor for TrackRoots<P> {
         self.inner.started(span, parent);
     }
 
-    fn ended(&self, record: Record) {
-        let local_root = record.parent_span_id == SpanId::INVALID || record.parent_is_remote;
-        self.note_end(&record.context, local_root);
-        self.inner.ended(record);
+    fn ended(&self, finished: &mut Option<Record>) {
+        if let Some(record) = finished {
+            let local_root = record.parent_span_id == SpanId::INVALID || record.parent_is_remote;
+            self.note_end(&record.context, local_root);
+        }
+        self.inner.ended(finished);
     }
 }
 

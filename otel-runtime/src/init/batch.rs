@@ -22,7 +22,7 @@ use std::iter::Peekable;
 use std::mem;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 use std::vec::Drain;
@@ -62,7 +62,7 @@ pub(crate) struct Batch {
 #[derive(Debug)]
 struct Buffers {
     /// Each thread's finished spans, in the order they ended.
-    threads: ThreadLocal<Mutex<Vec<Finished>>>,
+    threads: ThreadLocal<Mutex<Finished>>,
     /// Spans in the buffers, counted before each is added, so that the
     /// export thread never takes more than were counted.
     waiting: AtomicUsize,
@@ -137,15 +137,42 @@ impl Batch {
 }
 
 impl Buffers {
-    /// Keeps `span` in this thread's buffer; true when it makes a batch.
+    /// Takes the record out of `finished` into this thread's buffer; true
+    /// when it makes a batch.
     #[inline]
-    fn add(&self, span: Finished) -> bool {
-        let waiting = self.waiting.fetch_add(1, Ordering::Relaxed) + 1;
-        let buffer = self.threads.get_or(|| Mutex::new(Vec::new()));
-        buffer
+    fn add_record(&self, finished: &mut Option<Record>) -> bool {
+        let waiting = self.count_one();
+        // Taken once the lock is held, straight into the buffer: every
+        // move of a record on the way is a copy.
+        self.own().records.extend(finished.take());
+        self.makes_batch(waiting)
+    }
+
+    /// Keeps `span` in this thread's buffer; true when it makes a batch.
+    fn add_span(&self, span: SpanData) -> bool {
+        let waiting = self.count_one();
+        self.own().spans.push(span);
+        self.makes_batch(waiting)
+    }
+
+    /// Counts one more span waiting; how many wait with it.
+    #[inline]
+    fn count_one(&self) -> usize {
+        self.waiting.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// This thread's buffer.
+    #[inline]
+    fn own(&self) -> MutexGuard<'_, Finished> {
+        self.threads
+            .get_or_default()
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(span);
+    }
+
+    /// Whether `waiting` spans make a batch that is not announced yet.
+    #[inline]
+    fn makes_batch(&self, waiting: usize) -> bool {
         // Announced once until the export thread takes the batch: a load
         // first, as a swap would take the cache line from every thread.
         waiting >= self.max_batch
@@ -155,7 +182,7 @@ impl Buffers {
 
     /// Takes every thread's spans, each thread's in a buffer of their
     /// own, and gives each thread an empty buffer from `emptied` instead.
-    fn take_all(&self, taken: &mut Vec<Vec<Finished>>, emptied: &mut Vec<Vec<Finished>>) {
+    fn take_all(&self, taken: &mut Vec<Finished>, emptied: &mut Vec<Finished>) {
         let mut spans = 0;
         for buffer in self.threads.iter() {
             // Swapped under the lock: the thread that owns the buffer waits
@@ -178,54 +205,49 @@ impl Buffers {
 impl Processor for Batch {
     fn started(&self, _span: &SpanContext, _parent: &SpanContext) {}
 
-    // Inlined into the counted queue's: each call that a record is passed
-    // to by value copies it.
     #[inline]
-    fn ended(&self, record: Record) {
-        self.keep(Finished::Record(record));
+    fn ended(&self, finished: &mut Option<Record>) {
+        if self.is_open() && finished.is_some() {
+            let full = self.buffers.add_record(finished);
+            self.announce_if(full);
+        }
     }
 }
 
 impl Batch {
     #[inline]
-    fn keep(&self, span: Finished) {
-        if self.buffers.shut.load(Ordering::Relaxed) {
-            return;
-        }
-        if self.buffers.add(span) && self.messages.try_send(Message::Export).is_err() {
+    fn is_open(&self) -> bool {
+        !self.buffers.shut.load(Ordering::Relaxed)
+    }
+
+    #[inline]
+    fn announce_if(&self, full: bool) {
+        if full && self.messages.try_send(Message::Export).is_err() {
             // Full of flushes, or shut down: the next span announces again.
             self.buffers.announced.store(false, Ordering::Relaxed);
         }
     }
 }
 
-/// A finished span, as its thread's buffer keeps it.
-// A record is kept by value, not boxed: a box would be allocated by the
-// calling thread and freed by the export thread, which is what records
-// are for not doing.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug)]
-enum Finished {
-    /// Made directly (`__private::direct`): turned into `SpanData` on the
-    /// export thread.
-    Record(Record),
-    /// Made by the SDK's tracer; boxed, as few spans are.
-    Data(Box<SpanData>),
+/// One thread's finished spans, each kind in the order they ended.
+#[derive(Debug, Default)]
+struct Finished {
+    /// Made directly (`__private::direct`): made into `SpanData` on the
+    /// export thread. Kept by value, not boxed: a box would be allocated by
+    /// the calling thread and freed by the export thread, which is what
+    /// records are for not doing.
+    records: Vec<Record>,
+    /// Made by the SDK's tracer.
+    spans: Vec<SpanData>,
 }
 
 impl Finished {
-    fn end_time(&self) -> SystemTime {
-        match self {
-            Finished::Record(record) => record.end_time,
-            Finished::Data(data) => data.end_time,
-        }
+    fn len(&self) -> usize {
+        self.records.len() + self.spans.len()
     }
 
-    fn into_span_data(self) -> SpanData {
-        match self {
-            Finished::Record(record) => record.into_span_data(),
-            Finished::Data(data) => *data,
-        }
+    fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -233,7 +255,10 @@ impl SpanProcessor for Batch {
     fn on_start(&self, _span: &mut Span, _cx: &Context) {}
 
     fn on_end(&self, span: SpanData) {
-        self.keep(Finished::Data(Box::new(span)));
+        if self.is_open() {
+            let full = self.buffers.add_span(span);
+            self.announce_if(full);
+        }
     }
 
     fn force_flush(&self) -> OTelSdkResult {
@@ -269,10 +294,10 @@ struct Worker<E> {
     inbox: Receiver<Message>,
     delay: Duration,
     /// The buffers taken from the threads, one per thread.
-    taken: Vec<Vec<Finished>>,
+    taken: Vec<Finished>,
     /// Buffers exported, empty, for the threads' next ones: a buffer keeps
     /// its room as it goes round, so that a thread seldom grows one.
-    emptied: Vec<Vec<Finished>>,
+    emptied: Vec<Finished>,
 }
 
 impl<E: SpanExporter> Worker<E> {
@@ -326,10 +351,15 @@ impl<E: SpanExporter> Worker<E> {
     fn export(&mut self) -> OTelSdkResult {
         self.buffers.take_all(&mut self.taken, &mut self.emptied);
         let mut result = Ok(());
-        let mut heads: Vec<_> = self
+        let mut heads: Vec<Head<'_>> = self
             .taken
             .iter_mut()
-            .map(|buffer| buffer.drain(..).peekable())
+            .flat_map(|buffer| {
+                [
+                    Head::Records(buffer.records.drain(..).peekable()),
+                    Head::Spans(buffer.spans.drain(..).peekable()),
+                ]
+            })
             .collect();
         loop {
             let batch = next_batch(&mut heads, self.buffers.max_batch);
@@ -350,20 +380,44 @@ impl<E: SpanExporter> Worker<E> {
 /// from one queue: a span that ended before its parent never comes in a
 /// later batch (the console prints a trace when its root comes, and a
 /// later child on its own). Each buffer is in that order already.
-fn next_batch(heads: &mut [Peekable<Drain<'_, Finished>>], max: usize) -> Vec<SpanData> {
+fn next_batch(heads: &mut [Head<'_>], max: usize) -> Vec<SpanData> {
     let mut batch = Vec::new();
     while batch.len() < max {
         let first = heads
             .iter_mut()
             .enumerate()
-            .filter_map(|(at, head)| Some((head.peek()?.end_time(), at)))
+            .filter_map(|(at, head)| Some((head.next_end()?, at)))
             .min();
-        match first.and_then(|(_, at)| heads[at].next()) {
-            Some(span) => batch.push(span.into_span_data()),
+        match first.and_then(|(_, at)| heads[at].next_span()) {
+            Some(span) => batch.push(span),
             None => break,
         }
     }
     batch
+}
+
+/// What is left of one kind of spans of one thread's buffer.
+enum Head<'a> {
+    Records(Peekable<Drain<'a, Record>>),
+    Spans(Peekable<Drain<'a, SpanData>>),
+}
+
+impl Head<'_> {
+    /// When the next span ended.
+    fn next_end(&mut self) -> Option<SystemTime> {
+        match self {
+            Head::Records(records) => records.peek().map(|record| record.end_time),
+            Head::Spans(spans) => spans.peek().map(|span| span.end_time),
+        }
+    }
+
+    /// The next span, made into `SpanData` if it is a record.
+    fn next_span(&mut self) -> Option<SpanData> {
+        match self {
+            Head::Records(records) => records.next().map(Record::into_span_data),
+            Head::Spans(spans) => spans.next(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -462,7 +516,7 @@ pub(crate) mod tests {
         let batch = waiting_for_flush(&keep, 1000);
         for n in 1..=10 {
             match n % 2 {
-                0 => batch.ended(crate::__private::record::tests::record(n)),
+                0 => batch.ended(&mut Some(crate::__private::record::tests::record(n))),
                 _ => batch.on_end(span(n)),
             }
         }
@@ -536,7 +590,7 @@ pub(crate) mod tests {
                 let (batch, all_ended) = (&batch, &all_ended);
                 scope.spawn(move || {
                     for n in (thread + 1..=30).step_by(3) {
-                        batch.buffers.add(Finished::Data(Box::new(span(n))));
+                        batch.buffers.add_span(span(n));
                     }
                     all_ended.wait();
                 });

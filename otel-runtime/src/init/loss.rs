@@ -118,12 +118,12 @@ impl<P: Processor> Processor for CountedIn<P> {
         self.inner.started(span, parent);
     }
 
-    // Inlined, as the batch processor's: each call that a record is passed
-    // to by value copies it.
     #[inline]
-    fn ended(&self, record: Record) {
-        if self.admit(&record.context) {
-            self.inner.ended(record);
+    fn ended(&self, finished: &mut Option<Record>) {
+        if let Some(record) = finished {
+            if self.admit(&record.context) {
+                self.inner.ended(finished);
+            }
         }
     }
 }
