@@ -9,6 +9,7 @@
 
 use std::fmt::{self, Write as _};
 
+use arrayvec::ArrayString;
 use opentelemetry::Value;
 
 use crate::limits;
@@ -16,32 +17,23 @@ use crate::limits;
 /// How many bytes of text are kept inline: as many as fit, with their
 /// length and the tag, in the 40 bytes that an `Arg` holding a `Value`
 /// takes anyway.
-const SHORT: usize = 38;
+const SHORT: usize = 32;
 
 /// An argument's value: OpenTelemetry's own, or short text kept inline.
 #[doc(hidden)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Arg {
     Value(Value),
-    Short(ShortText),
-}
-
-/// Text of at most [`SHORT`] bytes, kept inline.
-#[doc(hidden)]
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct ShortText {
-    len: u8,
-    bytes: [u8; SHORT],
+    Short(ArrayString<SHORT>),
 }
 
 impl Arg {
     /// `text`, inline when it is short.
     #[inline]
     pub fn text(text: &str) -> Arg {
-        let mut short = ShortText::EMPTY;
-        match short.write_str(text) {
-            Ok(()) => Arg::Short(short),
-            Err(fmt::Error) => Arg::Value(Value::String(text.to_owned().into())),
+        match ArrayString::from(text) {
+            Ok(short) => Arg::Short(short),
+            Err(_) => Arg::Value(Value::String(text.to_owned().into())),
         }
     }
 
@@ -51,7 +43,7 @@ impl Arg {
         // Inline text holds at most `SHORT` characters, so it is within any
         // limit of that many or more.
         if limits::value_length() >= SHORT {
-            let mut short = ShortText::EMPTY;
+            let mut short = ArrayString::new();
             let written =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| short.write_fmt(args)));
             match written {
@@ -70,7 +62,7 @@ impl Arg {
     pub fn into_value(self) -> Value {
         match self {
             Arg::Value(value) => value,
-            Arg::Short(short) => Value::String(short.as_str().to_owned().into()),
+            Arg::Short(short) => Value::String(String::from(short.as_str()).into()),
         }
     }
 }
@@ -79,38 +71,6 @@ impl From<Value> for Arg {
     #[inline]
     fn from(value: Value) -> Arg {
         Arg::Value(value)
-    }
-}
-
-impl ShortText {
-    const EMPTY: ShortText = ShortText {
-        len: 0,
-        bytes: [0; SHORT],
-    };
-
-    fn as_str(&self) -> &str {
-        // Only whole `str`s are ever written, so the bytes are UTF-8.
-        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
-    }
-}
-
-impl fmt::Write for ShortText {
-    /// Refuses what does not fit, whole: a refused write ends formatting.
-    #[inline]
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        let start = usize::from(self.len);
-        let end = start + text.len();
-        let room = self.bytes.get_mut(start..end).ok_or(fmt::Error)?;
-        room.copy_from_slice(text.as_bytes());
-        // At most `SHORT`, which fits a `u8`.
-        self.len = end as u8;
-        Ok(())
-    }
-}
-
-impl fmt::Debug for ShortText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
