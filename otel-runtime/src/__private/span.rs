@@ -222,6 +222,7 @@ impl Carrier {
         }
     }
 
+    #[inline]
     fn is_recording(&self) -> bool {
         match self {
             Carrier::Context { recording, .. } => *recording,
@@ -230,6 +231,7 @@ impl Carrier {
     }
 
     /// The context that carries the span.
+    #[inline]
     fn into_context(self) -> Context {
         match self {
             Carrier::Context { cx, .. } => cx,
@@ -391,6 +393,7 @@ impl StartingSpan {
 
     /// Makes the context that carries the span; the thread leaves the
     /// machinery as `self._inside` drops.
+    #[inline]
     fn into_active(self) -> Active {
         let recording = self.carrier.is_recording();
         Active {
