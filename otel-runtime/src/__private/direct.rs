@@ -429,23 +429,7 @@ mod tests {
     use opentelemetry_sdk::trace::SdkTracerProvider;
 
     use super::*;
-    use crate::__private::outcome::ErrorMode;
-
-    static SITE: CallSite = CallSite {
-        name: "work",
-        kind: SpanKind::Server,
-        function: || "crate::work",
-        file: "src/work.rs",
-        line: 7,
-        scope_name: "crate",
-        scope_version: "1.2.3",
-        attributes: 2,
-        errors: ErrorMode {
-            record: true,
-            exception_event: true,
-            debug_message: false,
-        },
-    };
+    use crate::__private::record::tests::SITE;
 
     /// Keeps what it is handed, and what it saw start.
     #[derive(Clone, Debug, Default)]

@@ -232,9 +232,10 @@ pub(crate) mod tests {
     use super::*;
     use crate::__private::outcome::ErrorMode;
 
-    static SITE: CallSite = CallSite {
+    /// The call site of the tests' spans, here and in `direct`.
+    pub(crate) static SITE: CallSite = CallSite {
         name: "work",
-        kind: SpanKind::Internal,
+        kind: SpanKind::Server,
         function: || "crate::work",
         file: "src/work.rs",
         line: 7,
