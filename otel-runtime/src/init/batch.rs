@@ -18,7 +18,6 @@
 //! and the export thread: giving it back after a flood only made the next
 //! flood's calls grow them again, on the calling thread.
 
-use std::iter::Peekable;
 use std::mem;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
@@ -356,8 +355,8 @@ impl<E: SpanExporter> Worker<E> {
             .iter_mut()
             .flat_map(|buffer| {
                 [
-                    Head::Records(buffer.records.drain(..).peekable()),
-                    Head::Spans(buffer.spans.drain(..).peekable()),
+                    Head::Records(buffer.records.drain(..)),
+                    Head::Spans(buffer.spans.drain(..)),
                 ]
             })
             .collect();
@@ -381,10 +380,12 @@ impl<E: SpanExporter> Worker<E> {
 /// later batch (the console prints a trace when its root comes, and a
 /// later child on its own). Each buffer is in that order already.
 fn next_batch(heads: &mut [Head<'_>], max: usize) -> Vec<SpanData> {
-    let mut batch = Vec::new();
+    // At its final size: growing it would move every span again.
+    let left: usize = heads.iter().map(Head::len).sum();
+    let mut batch = Vec::with_capacity(left.min(max));
     while batch.len() < max {
         let first = heads
-            .iter_mut()
+            .iter()
             .enumerate()
             .filter_map(|(at, head)| Some((head.next_end()?, at)))
             .min();
@@ -396,18 +397,26 @@ fn next_batch(heads: &mut [Head<'_>], max: usize) -> Vec<SpanData> {
     batch
 }
 
-/// What is left of one kind of spans of one thread's buffer.
+/// What is left of one kind of spans of one thread's buffer. Looked at in
+/// place (not `Peekable`, which would move each span once more).
 enum Head<'a> {
-    Records(Peekable<Drain<'a, Record>>),
-    Spans(Peekable<Drain<'a, SpanData>>),
+    Records(Drain<'a, Record>),
+    Spans(Drain<'a, SpanData>),
 }
 
 impl Head<'_> {
-    /// When the next span ended.
-    fn next_end(&mut self) -> Option<SystemTime> {
+    fn len(&self) -> usize {
         match self {
-            Head::Records(records) => records.peek().map(|record| record.end_time),
-            Head::Spans(spans) => spans.peek().map(|span| span.end_time),
+            Head::Records(records) => records.len(),
+            Head::Spans(spans) => spans.len(),
+        }
+    }
+
+    /// When the next span ended.
+    fn next_end(&self) -> Option<SystemTime> {
+        match self {
+            Head::Records(records) => records.as_slice().first().map(|record| record.end_time),
+            Head::Spans(spans) => spans.as_slice().first().map(|span| span.end_time),
         }
     }
 
