@@ -262,8 +262,43 @@ impl Pipeline {
 /// small to move while the call's arguments are recorded and on its way
 /// into its context.
 pub(crate) struct DirectSpan {
-    live: Box<Live>,
+    /// `None` only while it is dropped (see [`SPARE`]).
+    live: Option<Box<Live>>,
     pipeline: &'static Pipeline,
+}
+
+/// Most spans end where they started: a span's box is kept for the next
+/// span that starts on the thread where it ended, instead of being freed
+/// and allocated again.
+const SPARE_BOXES: usize = 64;
+
+thread_local! {
+    // The boxes themselves are what is kept, to be handed out again.
+    #[allow(clippy::vec_box)]
+    static SPARE: RefCell<Vec<Box<Live>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A box for a span's state: a spare one, else a new one.
+fn boxed(live: Live) -> Box<Live> {
+    let spare = SPARE.try_with(|spare| spare.try_borrow_mut().ok()?.pop());
+    match spare {
+        Ok(Some(mut spare)) => {
+            *spare = live;
+            spare
+        }
+        _ => Box::new(live),
+    }
+}
+
+/// Keeps the box of a span that ended, unless the thread has enough.
+fn spare(live: Box<Live>) {
+    let _ = SPARE.try_with(|spare| {
+        if let Ok(mut spare) = spare.try_borrow_mut() {
+            if spare.len() < SPARE_BOXES {
+                spare.push(live);
+            }
+        }
+    });
 }
 
 struct Live {
@@ -282,10 +317,10 @@ impl DirectSpan {
     ) -> DirectSpan {
         let record = Record::new(site, &pipeline.limits, context.clone(), parent, links);
         DirectSpan {
-            live: Box::new(Live {
+            live: Some(boxed(Live {
                 context,
                 record: Some(record),
-            }),
+            })),
             pipeline,
         }
     }
@@ -293,7 +328,7 @@ impl DirectSpan {
     /// Records one of the call's arguments (or fields).
     #[inline]
     pub(crate) fn arg(&mut self, key: &'static str, value: Arg) {
-        if let Some(record) = &mut self.live.record {
+        if let Some(record) = self.record() {
             record.arg(key, value);
         }
     }
@@ -308,28 +343,32 @@ impl DirectSpan {
     }
 
     fn record(&mut self) -> Option<&mut Record> {
-        self.live.record.as_mut()
+        self.live.as_deref_mut()?.record.as_mut()
     }
 
     fn end_at(&mut self, end_time: Option<SystemTime>) {
-        let Some(record) = &mut self.live.record else {
+        let pipeline = self.pipeline;
+        let Some(slot) = self.live.as_deref_mut().map(|live| &mut live.record) else {
             return;
         };
-        if self.pipeline.is_shut() {
-            self.live.record = None;
+        let Some(record) = slot else {
+            return;
+        };
+        if pipeline.is_shut() {
+            *slot = None;
             return;
         }
         record.end_time = end_time.unwrap_or_else(opentelemetry::time::now);
-        let [others @ .., last] = self.pipeline.processors.as_slice() else {
-            self.live.record = None;
+        let [others @ .., last] = pipeline.processors.as_slice() else {
+            *slot = None;
             return;
         };
         for processor in others {
             processor.ended(&mut Some(record.clone()));
         }
-        last.ended(&mut self.live.record);
+        last.ended(slot);
         // Whether the last processor kept it or not, the span has ended.
-        self.live.record = None;
+        *slot = None;
     }
 }
 
@@ -348,11 +387,12 @@ impl opentelemetry::trace::Span for DirectSpan {
     }
 
     fn span_context(&self) -> &SpanContext {
-        &self.live.context
+        static NONE: SpanContext = SpanContext::NONE;
+        self.live.as_deref().map_or(&NONE, |live| &live.context)
     }
 
     fn is_recording(&self) -> bool {
-        self.live.record.is_some()
+        self.live.as_ref().is_some_and(|live| live.record.is_some())
     }
 
     fn set_attribute(&mut self, attribute: KeyValue) {
@@ -391,6 +431,9 @@ impl Drop for DirectSpan {
     /// A span dropped without being ended ends now, as the SDK's does.
     fn drop(&mut self) {
         self.end_at(None);
+        if let Some(live) = self.live.take() {
+            spare(live);
+        }
     }
 }
 
