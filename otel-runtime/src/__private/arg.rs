@@ -50,7 +50,9 @@ impl Arg {
                 Ok(Ok(())) => return Arg::Short(short),
                 // Too long for inline text (or an implementation's own
                 // error): formatted again, the long way, which keeps what
-                // an implementation wrote before its error.
+                // an implementation wrote before its error. Such a value's
+                // implementation runs twice; the first run stops at the
+                // first piece that does not fit.
                 Ok(Err(fmt::Error)) => {}
                 Err(_) => return Arg::Value(Value::String(limits::PANICKED.into())),
             }
