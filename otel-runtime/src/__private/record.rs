@@ -215,7 +215,7 @@ fn span_links(mut links: Vec<Link>, limits: &SpanLimits) -> SpanLinks {
 }
 
 /// Keeps the first `limit` items; returns how many were dropped.
-pub(crate) fn truncate<T>(items: &mut Vec<T>, limit: u32) -> u32 {
+fn truncate<T>(items: &mut Vec<T>, limit: u32) -> u32 {
     let limit = limit as usize;
     let dropped = items.len().saturating_sub(limit);
     items.truncate(limit);

@@ -12,6 +12,10 @@
 //! `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, every `OTEL_BSP_SCHEDULE_DELAY` or as
 //! soon as a batch is full, on a thread of its own.
 //!
+//! A span that `#[traced]` made directly comes as a record (see
+//! `__private::record`), which the export thread makes into `SpanData`:
+//! what that allocates, the export thread allocates and frees itself.
+//!
 //! How many spans may wait is bounded in front of this processor, by the
 //! pipeline's counted queue (`loss`), so a buffer never grows past that.
 //! Buffers keep the room they grew to as they go round between the threads
