@@ -773,6 +773,42 @@ mod tests {
     }
 
     #[test]
+    fn a_span_whose_box_is_reused_keeps_nothing_of_the_span_before() {
+        let keep = Keep::default();
+        let pipeline = Pipeline::new(
+            Sampler::AlwaysOn,
+            None,
+            limits(),
+            vec![Arc::new(keep.clone())],
+        )
+        .leak();
+        let parent = remote_parent(TraceFlags::SAMPLED);
+        // The first span has all that a span can have; the second, started
+        // on this thread after the first ended, in the first's box, nothing.
+        let started = start(pipeline, &SITE, &parent, vec![link(1, 1)], None);
+        let (first, _) = in_context(started.ok().unwrap(), &parent);
+        exercise(&first);
+        drop(first);
+        let started = start(pipeline, &SITE, &Context::new(), Vec::new(), None);
+        let (second, _) = in_context(started.ok().unwrap(), &Context::new());
+        second.span().end();
+        let ended = keep.ended.lock().unwrap();
+        let (first, second) = (&ended[0], &ended[1]);
+        assert_eq!(first.links.len(), 1);
+        assert_eq!(first.name, "renamed");
+        assert_ne!(second.span_context.span_id(), first.span_context.span_id());
+        assert_eq!(second.parent_span_id, SpanId::INVALID);
+        assert_eq!(second.name, SITE.name);
+        assert_eq!(
+            second.attributes,
+            crate::__private::span::code_attributes(&SITE)
+        );
+        assert!(second.events.is_empty() && second.links.is_empty());
+        assert_eq!(second.status, Status::Unset);
+        assert!(second.span_context.trace_state().get("vendor").is_none());
+    }
+
+    #[test]
     fn a_span_dropped_unended_is_handed_on_and_none_after_shutdown() {
         let keep = Keep::default();
         let pipeline = Pipeline::new(

@@ -34,7 +34,7 @@ pub(crate) struct Record {
     pub(crate) parent_is_remote: bool,
     site: &'static CallSite,
     limits: &'static SpanLimits,
-    pub(crate) start_time: SystemTime,
+    start_time: SystemTime,
     pub(crate) end_time: SystemTime,
     /// The arguments and fields the expansion recorded, in order.
     args: SmallVec<[(&'static str, Arg); INLINE_ARGS]>,

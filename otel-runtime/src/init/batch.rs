@@ -477,6 +477,11 @@ pub(crate) mod tests {
     }
 
     impl Keep {
+        /// Every span ID exported, in the order exported.
+        fn sent(&self) -> Vec<u64> {
+            self.batches.lock().unwrap().concat()
+        }
+
         fn all(&self) -> Vec<u64> {
             let mut all: Vec<u64> = self.batches.lock().unwrap().concat();
             all.sort_unstable();
@@ -534,7 +539,7 @@ pub(crate) mod tests {
             }
         }
         batch.force_flush().unwrap();
-        let sent: Vec<u64> = keep.batches.lock().unwrap().concat();
+        let sent = keep.sent();
         assert_eq!(sent, (1..=10).collect::<Vec<_>>());
     }
 
@@ -610,7 +615,7 @@ pub(crate) mod tests {
             }
         });
         batch.force_flush().unwrap();
-        let sent: Vec<u64> = keep.batches.lock().unwrap().concat();
+        let sent = keep.sent();
         assert_eq!(sent, (1..=30).collect::<Vec<_>>());
     }
 
