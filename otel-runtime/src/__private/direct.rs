@@ -82,6 +82,7 @@ impl Pipeline {
         limits: SpanLimits,
         processors: Vec<Arc<dyn Processor>>,
     ) -> Pipeline {
+        super::clock::prepare();
         Pipeline {
             sampler,
             roots,
@@ -358,7 +359,7 @@ impl DirectSpan {
             *slot = None;
             return;
         }
-        record.end_time = end_time.unwrap_or_else(opentelemetry::time::now);
+        record.end(end_time);
         let [others @ .., last] = pipeline.processors.as_slice() else {
             *slot = None;
             return;

@@ -3,6 +3,7 @@
 //! `::otel_runtime::__private`, so the user's crate needs no other dependency.
 
 mod arg;
+mod clock;
 mod direct;
 mod future;
 mod outcome;

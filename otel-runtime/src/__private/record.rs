@@ -62,7 +62,7 @@ impl Record {
         parent: &SpanContext,
         links: Vec<Link>,
     ) -> Record {
-        let start_time = opentelemetry::time::now();
+        let start_time = super::clock::now();
         let more = (!links.is_empty()).then(|| {
             Box::new(More {
                 links: span_links(links, limits),
@@ -80,6 +80,18 @@ impl Record {
             args: SmallVec::new(),
             more,
         }
+    }
+
+    /// Sets the end time: `at`, or now.
+    #[inline]
+    pub(crate) fn end(&mut self, at: Option<SystemTime>) {
+        self.end_time = match at {
+            Some(chosen) => chosen,
+            // A time from `clock` may be some nanoseconds off the wall
+            // clock's, and a little later one a little earlier: never
+            // enough to end a span before it started.
+            None => super::clock::now().max(self.start_time),
+        };
     }
 
     /// Records an argument (or a field), before the span is current.
