@@ -19,8 +19,10 @@
 //! What a derived time can be off from the wall clock by: half the anchor's
 //! reading (≈12 ns: its wall time is placed in the middle of the two counter
 //! reads), plus the rate's error over `REFRESH_NS` (a rate off by 1 ppm:
-//! 0.2 ns; by the 500 ppm an NTP slew allows at most: 100 ns). A span's end
-//! is never before its start (`direct` clamps it).
+//! 0.2 ns; by the 500 ppm an NTP slew allows at most: 100 ns). A thread's
+//! times do not go back when its anchor is renewed, so a span that starts
+//! and ends on one thread never ends before it starts; one that ends on
+//! another thread is clamped (`Record::end`).
 //!
 //! Measured here (a loop of reads, release build): a derived time is 9.8
 //! ns to the wall clock's 23.2, and within −21 to +10 ns of the middle of
@@ -140,8 +142,15 @@ mod imp {
         }
     }
 
+    /// How far back a time may be from the last one the thread read and
+    /// still be moved up to it: a renewed anchor's error. A wall clock set
+    /// back by more is followed.
+    const JITTER_NS: u64 = 1_000;
+
     thread_local! {
         static ANCHOR: Cell<Anchor> = const { Cell::new(Anchor::NONE) };
+        /// The last time this thread read, in nanoseconds since the epoch.
+        static LAST: Cell<u64> = const { Cell::new(0) };
     }
 
     const UNDECIDED: u8 = 0;
@@ -164,10 +173,27 @@ mod imp {
         if SOURCE.load(Ordering::Relaxed) == WALL {
             return SystemTime::now();
         }
-        match ANCHOR.get().at(read_timestamp_counter()) {
-            Some(nanos) => UNIX_EPOCH + Duration::from_nanos(nanos),
+        let nanos = match ANCHOR.get().at(read_timestamp_counter()) {
+            Some(nanos) => nanos,
             None => refresh(),
-        }
+        };
+        UNIX_EPOCH + Duration::from_nanos(onward(nanos))
+    }
+
+    /// `nanos`, or the last time this thread read if `nanos` is a little
+    /// before it: a thread's times do not go back as its anchor is renewed,
+    /// so the end of a span that starts and ends on one thread is never
+    /// before its start.
+    #[inline]
+    pub(super) fn onward(nanos: u64) -> u64 {
+        let last = LAST.get();
+        let nanos = if nanos < last && last - nanos <= JITTER_NS {
+            last
+        } else {
+            nanos
+        };
+        LAST.set(nanos);
+        nanos
     }
 
     pub(super) fn prepare() {
@@ -180,17 +206,19 @@ mod imp {
         SOURCE.load(Ordering::Relaxed) == COUNTER && ANCHOR.get().ticks > 0
     }
 
-    /// Reads the wall clock, and anchors this thread's times there.
+    /// Reads the wall clock, and anchors this thread's times there; the
+    /// time, in nanoseconds since the epoch.
     #[cold]
     #[inline(never)]
-    fn refresh() -> SystemTime {
-        if source() == WALL {
-            return SystemTime::now();
-        }
-        let Some((pair, tight)) = read_pair() else {
-            // Before 1970, or after 2554: nothing to derive from.
+    fn refresh() -> u64 {
+        let pair = match source() {
+            WALL => None,
+            _ => read_pair(),
+        };
+        let Some((pair, tight)) = pair else {
+            // Before 1970 or after 2554 there is nothing to derive from.
             ANCHOR.set(Anchor::NONE);
-            return SystemTime::now();
+            return wall_nanos(SystemTime::now());
         };
         if tight {
             // Another thread measuring: its measurement will do.
@@ -200,7 +228,15 @@ mod imp {
             }
         }
         ANCHOR.set(Anchor::new(pair, SCALE.load(Ordering::Relaxed)));
-        UNIX_EPOCH + Duration::from_nanos(pair.wall)
+        pair.wall
+    }
+
+    /// `time` in nanoseconds since the epoch, if a `u64` holds it.
+    fn wall_nanos(time: SystemTime) -> u64 {
+        time.duration_since(UNIX_EPOCH)
+            .ok()
+            .and_then(|since| u64::try_from(since.as_nanos()).ok())
+            .unwrap_or(0)
     }
 
     /// Decides, once, where times come from.
@@ -308,7 +344,7 @@ mod imp {
 mod tests {
     use std::time::{Duration, Instant, SystemTime};
 
-    use super::imp::{Anchor, Pair, REFRESH_NS, Rate, counted};
+    use super::imp::{Anchor, Pair, REFRESH_NS, Rate, counted, onward};
 
     /// A third of a nanosecond per tick: a 3 GHz counter.
     const THIRD: u64 = (1 << 32) / 3;
@@ -367,6 +403,17 @@ mod tests {
             since: Some(pair(0, 0)),
         };
         assert_eq!(rate.measure(pair(2_000_000_000, 2), 0), 0);
+    }
+
+    #[test]
+    fn a_threads_times_go_back_only_for_a_step_of_the_wall_clock() {
+        assert_eq!(onward(10_000), 10_000);
+        // A renewed anchor a little behind the last one: held.
+        assert_eq!(onward(9_500), 10_000);
+        assert_eq!(onward(10_200), 10_200);
+        // Set back by more than a renewal's error: followed.
+        assert_eq!(onward(5_000), 5_000);
+        assert_eq!(onward(6_000), 6_000);
     }
 
     #[test]

@@ -82,14 +82,13 @@ impl Record {
         }
     }
 
-    /// Sets the end time: `at`, or now.
+    /// Sets the end time: `at`, as chosen, or now. Now is never before
+    /// the start: a span that started on another thread, from another
+    /// anchor of `clock`, may have a start some nanoseconds ahead.
     #[inline]
     pub(crate) fn end(&mut self, at: Option<SystemTime>) {
         self.end_time = match at {
             Some(chosen) => chosen,
-            // A time from `clock` may be some nanoseconds off the wall
-            // clock's, and a little later one a little earlier: never
-            // enough to end a span before it started.
             None => super::clock::now().max(self.start_time),
         };
     }

@@ -396,10 +396,12 @@ impl StartingSpan {
     #[inline]
     fn into_active(self) -> Active {
         let recording = self.carrier.is_recording();
+        let direct = matches!(self.carrier, Carrier::Direct { .. });
         Active {
             cx: Some(self.carrier.into_context()),
             site: self.site,
             recording,
+            direct,
             panicking_at_start: recording && std::thread::panicking(),
             panic_recorded: AtomicBool::new(false),
         }
@@ -411,6 +413,8 @@ pub struct Active {
     cx: Option<Context>,
     site: &'static CallSite,
     recording: bool,
+    /// Made directly (`direct`): its end time is read from `clock`.
+    direct: bool,
     panicking_at_start: bool,
     // A future's poll records its panic before the future is dropped.
     panic_recorded: AtomicBool,
@@ -441,6 +445,7 @@ impl Active {
             cx: None,
             site: &NO_SITE,
             recording: false,
+            direct: false,
             panicking_at_start: false,
             panic_recorded: AtomicBool::new(false),
         }
@@ -531,8 +536,11 @@ impl Active {
                 self.record_panic();
             }
             if let Some(cx) = self.cx.take() {
-                if self.recording {
-                    cx.span().end();
+                match (self.recording, self.direct) {
+                    // `end()` would read the wall clock.
+                    (true, true) => cx.span().end_with_timestamp(super::clock::now()),
+                    (true, false) => cx.span().end(),
+                    (false, _) => {}
                 }
             }
         });
