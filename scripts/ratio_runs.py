@@ -4,8 +4,9 @@
     scripts/ratio_runs.py [RUNS]        # 5 by default, about a minute each
 
 Each run measures `recording/traced` against `recording/raw_sdk` (one
-bench binary) and `sampled_out/traced_init` against `sampled_out/raw_sdk`
-(two binaries, one after the other), with the criterion arguments of
+bench binary), `sampled_out/traced_init` against `sampled_out/raw_sdk`
+(two binaries, one after the other) and `recording/traced` against
+`recording/fastrace`, with the criterion arguments of
 `scripts/bench-report.sh`'s documented run, and prints every run's medians
 and ratios, then the median ratio over the runs: one run's ratio moves by
 tens of percent here, the median of several much less.
@@ -25,6 +26,8 @@ PAIRS = [
      "recording/traced", "recording/raw_sdk"),
     ("dropped root", ["sampled_out", "sampled_out_init"], "^sampled_out/(traced_init|raw_sdk)$",
      "sampled_out/traced_init", "sampled_out/raw_sdk"),
+    ("recording, fastrace", ["recording"], "^recording/(traced|fastrace)$",
+     "recording/traced", "recording/fastrace"),
 ]
 
 
@@ -53,7 +56,7 @@ def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     target = target_dir()
     ratios = {label: [] for label, *_ in PAIRS}
-    print("| run | pair | `#[traced]` ns | raw SDK ns | ratio |")
+    print("| run | pair | `#[traced]` ns | peer ns | ratio |")
     print("|---:|---|---:|---:|---:|")
     for run in range(1, runs + 1):
         for label, binaries, pattern, ours, theirs in PAIRS:
