@@ -21,8 +21,10 @@
 //! reads), plus the rate's error over `REFRESH_NS` (a rate off by 1 ppm:
 //! 0.2 ns; by the 500 ppm an NTP slew allows at most: 100 ns). A thread's
 //! times do not go back when its anchor is renewed, so a span that starts
-//! and ends on one thread never ends before it starts; one that ends on
-//! another thread is clamped (`Record::end`).
+//! and ends on one thread never ends before it starts. Two threads' times
+//! may differ by some tens of nanoseconds; a future that moves to another
+//! thread does so microseconds later at the least, and a span ended by
+//! being dropped is clamped to its start besides (`Record::end`).
 //!
 //! Measured here (a loop of reads, release build): a derived time is 9.8
 //! ns to the wall clock's 23.2, and within −21 to +10 ns of the middle of
@@ -32,7 +34,10 @@
 //! RAM) with a counter that stops meanwhile. The first spans after it
 //! wakes, on a thread whose anchor was fresh when it slept, are dated from
 //! before the sleep until the anchor's window (200 µs of the counter) has
-//! passed.
+//! passed. And the clock source is read once, as the pipeline is set up:
+//! a kernel that later gives up on the counter (its watchdog found it
+//! unstable) is not followed, though each anchor's renewal still bounds
+//! how long a wrong counter is believed.
 //!
 //! The counter is read only where the kernel's current clock source is
 //! `tsc`: the kernel has checked that it ticks at a constant rate, in step

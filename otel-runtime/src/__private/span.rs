@@ -364,7 +364,10 @@ impl Starting {
     /// Makes the span current for the rest of a synchronous body.
     #[inline]
     pub fn enter(self) -> Entered {
-        Entered(self.0.map(StartingSpan::enter))
+        match self.0 {
+            None => Entered(None),
+            Some(starting) => starting.entered(),
+        }
     }
 
     /// Turns the span into a value that a future carries from poll to poll.
@@ -378,6 +381,13 @@ impl Starting {
 }
 
 impl StartingSpan {
+    /// Out of line: the caller then builds no `Entered` of its own to move
+    /// into place, which with no span to enter cost a dozen instructions.
+    #[inline(never)]
+    fn entered(self) -> Entered {
+        Entered(Some(self.enter()))
+    }
+
     fn enter(self) -> EnteredSpan {
         let mut active = self.into_active();
         // A span that records is ended through `active`; one that does not
