@@ -70,6 +70,7 @@ pub(crate) fn decide(site: &CallSite, parent: &Context) -> Root {
     }
 }
 
+#[inline]
 fn decide_root(sampler: &Sampler, site: &CallSite, parent: &Context) -> Root {
     let ids = RandomIdGenerator::default();
     let trace_id = ids.new_trace_id();

@@ -381,24 +381,29 @@ impl Starting {
 }
 
 impl StartingSpan {
-    /// Out of line: the caller then builds no `Entered` of its own to move
-    /// into place, which with no span to enter cost a dozen instructions.
+    /// Makes the span current. Out of line: the caller then builds no
+    /// `Entered` of its own to move into place, which with no span to
+    /// enter cost a dozen instructions.
     #[inline(never)]
     fn entered(self) -> Entered {
-        Entered(Some(self.enter()))
-    }
-
-    fn enter(self) -> EnteredSpan {
-        let mut active = self.into_active();
-        // A span that records is ended through `active`; one that does not
-        // needs nothing but to be current, so its context moves into the
-        // guard instead of being cloned.
-        let guard = if active.recording {
-            active.attach_inside()
-        } else {
-            active.cx.take().map(Context::attach)
+        let entered = match self.carrier {
+            // Sampled out: current, and nothing to end, so its context
+            // moves into the guard.
+            Carrier::Context {
+                cx,
+                recording: false,
+            } => EnteredSpan {
+                active: Active::idle(),
+                guard: Some(cx.attach()),
+            },
+            // Ended through `active`, which keeps the context.
+            _ => {
+                let active = self.into_active();
+                let guard = active.attach_inside();
+                EnteredSpan { active, guard }
+            }
         };
-        EnteredSpan { active, guard }
+        Entered(Some(entered))
     }
 
     /// Makes the context that carries the span; the thread leaves the
@@ -575,6 +580,13 @@ struct EnteredSpan {
 
 impl Drop for EnteredSpan {
     fn drop(&mut self) {
+        if !self.active.recording {
+            // Nothing to end. What leaving the context drops is a span
+            // context and the parent's entries, and OpenTelemetry runs
+            // their destructors once it has let go of its own state.
+            drop(self.guard.take());
+            return;
+        }
         // Ended while still current, then made no longer current.
         reentry::within(|| {
             self.active.finish();
