@@ -223,7 +223,7 @@ mod imp {
         let Some((pair, tight)) = pair else {
             // Before 1970 or after 2554 there is nothing to derive from.
             ANCHOR.set(Anchor::NONE);
-            return wall_nanos(SystemTime::now());
+            return wall_nanos(SystemTime::now()).unwrap_or(0);
         };
         if tight {
             // Another thread measuring: its measurement will do.
@@ -237,11 +237,9 @@ mod imp {
     }
 
     /// `time` in nanoseconds since the epoch, if a `u64` holds it.
-    fn wall_nanos(time: SystemTime) -> u64 {
-        time.duration_since(UNIX_EPOCH)
-            .ok()
-            .and_then(|since| u64::try_from(since.as_nanos()).ok())
-            .unwrap_or(0)
+    fn wall_nanos(time: SystemTime) -> Option<u64> {
+        let since = time.duration_since(UNIX_EPOCH).ok()?;
+        u64::try_from(since.as_nanos()).ok()
     }
 
     /// Decides, once, where times come from.
@@ -274,7 +272,7 @@ mod imp {
             let before = read_timestamp_counter();
             let wall = SystemTime::now();
             let after = read_timestamp_counter();
-            let wall = u64::try_from(wall.duration_since(UNIX_EPOCH).ok()?.as_nanos()).ok()?;
+            let wall = wall_nanos(wall)?;
             let took = after.wrapping_sub(before);
             let pair = Pair {
                 wall,
