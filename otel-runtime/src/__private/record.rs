@@ -303,6 +303,20 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn an_end_read_now_is_never_before_the_start_and_a_chosen_one_is_kept() {
+        // A start read on another thread, from an anchor a little ahead.
+        let mut record = record(1);
+        let ahead = SystemTime::now() + Duration::from_millis(10);
+        record.start_time = ahead;
+        record.end(None);
+        assert_eq!(record.end_time, ahead);
+        // As the SDK does, a time the caller chose is taken as it is.
+        let chosen = UNIX_EPOCH + Duration::from_secs(5);
+        record.end(Some(chosen));
+        assert_eq!(record.end_time, chosen);
+    }
+
+    #[test]
     fn arguments_come_after_the_code_attributes_and_before_those_set_later() {
         let mut record = record(1);
         for n in 0..6 {
