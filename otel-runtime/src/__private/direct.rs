@@ -585,9 +585,7 @@ mod tests {
         opentelemetry::trace::Span::set_attribute(&mut span, KeyValue::new("s", "text"));
         exercise(&parent.with_span(span));
 
-        let direct = Keep::default();
-        let pipeline =
-            Pipeline::new(sampler, None, limits(), vec![Arc::new(direct.clone())]).leak();
+        let (direct, pipeline) = kept(sampler);
         let mut started = start(pipeline, &SITE, parent, vec![link(1, 3), link(2, 0)], None)
             .ok()
             .unwrap();
@@ -598,6 +596,14 @@ mod tests {
         assert_eq!(recording, sdk_recording);
         exercise(&cx);
         (sdk, direct, recording)
+    }
+
+    /// A pipeline under `sampler` whose one processor keeps what it is
+    /// handed.
+    fn kept(sampler: Sampler) -> (Keep, &'static Pipeline) {
+        let keep = Keep::default();
+        let pipeline = Pipeline::new(sampler, None, limits(), vec![Arc::new(keep.clone())]);
+        (keep, pipeline.leak())
     }
 
     /// The context of what `start` made, and whether its span records.
@@ -751,14 +757,7 @@ mod tests {
     #[test]
     fn a_dropped_span_is_current_with_its_own_id_and_records_nothing() {
         let parent = remote_parent(TraceFlags::default());
-        let keep = Keep::default();
-        let pipeline = Pipeline::new(
-            Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
-            None,
-            limits(),
-            vec![Arc::new(keep.clone())],
-        )
-        .leak();
+        let (keep, pipeline) = kept(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)));
         let started = start(pipeline, &SITE, &parent, Vec::new(), None);
         let (cx, recording) = in_context(started.ok().unwrap(), &parent);
         assert!(!recording);
@@ -775,14 +774,7 @@ mod tests {
 
     #[test]
     fn a_span_whose_box_is_reused_keeps_nothing_of_the_span_before() {
-        let keep = Keep::default();
-        let pipeline = Pipeline::new(
-            Sampler::AlwaysOn,
-            None,
-            limits(),
-            vec![Arc::new(keep.clone())],
-        )
-        .leak();
+        let (keep, pipeline) = kept(Sampler::AlwaysOn);
         let parent = remote_parent(TraceFlags::SAMPLED);
         // The first span has all that a span can have; the second, started
         // on this thread after the first ended, in the first's box, nothing.
@@ -811,14 +803,7 @@ mod tests {
 
     #[test]
     fn a_span_dropped_unended_is_handed_on_and_none_after_shutdown() {
-        let keep = Keep::default();
-        let pipeline = Pipeline::new(
-            Sampler::AlwaysOn,
-            None,
-            limits(),
-            vec![Arc::new(keep.clone())],
-        )
-        .leak();
+        let (keep, pipeline) = kept(Sampler::AlwaysOn);
         let start = || {
             let started = start(pipeline, &SITE, &Context::new(), Vec::new(), None);
             in_context(started.ok().unwrap(), &Context::new())
