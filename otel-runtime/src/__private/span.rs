@@ -580,13 +580,6 @@ struct EnteredSpan {
 
 impl Drop for EnteredSpan {
     fn drop(&mut self) {
-        if !self.active.recording {
-            // Nothing to end. What leaving the context drops is a span
-            // context and the parent's entries, and OpenTelemetry runs
-            // their destructors once it has let go of its own state.
-            drop(self.guard.take());
-            return;
-        }
         // Ended while still current, then made no longer current.
         reentry::within(|| {
             self.active.finish();
