@@ -3,30 +3,10 @@
 //! instead of waiting on the machinery's own locks or recursing without end
 //! (regression: the `bytes` crate's tests hung with `#[traced]` on `alloc`).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-
 use otel_runtime::testing::{SpanDataExt, capture};
-use otel_runtime::traced;
 
-struct TracedAllocator;
-
-// SAFETY: every call is forwarded to the system allocator unchanged.
-unsafe impl GlobalAlloc for TracedAllocator {
-    #[traced]
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded as received.
-        unsafe { System.alloc(layout) }
-    }
-
-    #[traced(skip(ptr))]
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded as received.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: TracedAllocator = TracedAllocator;
+#[path = "support/traced_allocator.rs"]
+mod traced_allocator;
 
 #[test]
 fn a_traced_allocator_neither_hangs_nor_recurses() {
@@ -35,10 +15,15 @@ fn a_traced_allocator_neither_hangs_nor_recurses() {
     let before: Vec<u64> = (0..100).collect();
     assert_eq!(before.len(), 100);
 
+    let freed = traced_allocator::deallocations();
     let (_, spans) = capture(|| {
         let buffer: Vec<u8> = Vec::with_capacity(4096);
         drop(buffer);
     });
+    assert!(
+        traced_allocator::deallocations() > freed,
+        "the buffer was freed"
+    );
     let allocation = spans
         .all_named("alloc")
         .into_iter()
