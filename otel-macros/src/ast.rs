@@ -3,14 +3,16 @@
 
 use proc_macro2::TokenStream;
 use syn::{
-    Attribute, Block, GenericArgument, ItemFn, PathArguments, ReturnType, Signature, Type,
-    TypeParamBound, Visibility,
+    AttrStyle, Attribute, Block, GenericArgument, ItemFn, PathArguments, ReturnType, Signature,
+    Type, TypeParamBound, Visibility,
 };
 
 use crate::args::{self, Arg};
 
 /// A function `#[traced]` can wrap.
 pub struct Function {
+    /// The attributes, inner ones (`#![allow(…)]` first in the body) made
+    /// outer: on a function, both say the same.
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
     pub sig: Signature,
@@ -52,8 +54,12 @@ impl Function {
         })?;
         let shape = Shape::of(&item.sig);
         let args = args::bindings(&item.sig);
+        let mut attrs = item.attrs;
+        for attr in &mut attrs {
+            attr.style = AttrStyle::Outer;
+        }
         Ok(Function {
-            attrs: item.attrs,
+            attrs,
             vis: item.vis,
             sig: item.sig,
             block: item.block,
@@ -62,16 +68,12 @@ impl Function {
         })
     }
 
-    /// Whether the function returns something other than `()` or `!`.
-    pub fn returns_value(&self) -> bool {
-        match &self.sig.output {
-            ReturnType::Default => false,
-            ReturnType::Type(_, ty) => {
-                !matches!(
-                    &**ty,
-                    Type::Tuple(tuple) if tuple.elems.is_empty()
-                ) && !matches!(&**ty, Type::Never(_))
-            }
+    /// The type of the value the caller finally gets: the return type, or
+    /// the output of the returned future.
+    pub fn outcome_type(&self) -> Option<Type> {
+        match &self.shape {
+            Shape::Sync | Shape::Async => output_type(&self.sig.output),
+            Shape::ImplFuture { output } | Shape::BoxedFuture { output } => output.clone(),
         }
     }
 }
@@ -142,51 +144,6 @@ fn single_type_argument(segment: &syn::PathSegment) -> Option<&Type> {
         GenericArgument::Type(ty) => Some(ty),
         _ => None,
     })
-}
-
-/// Whether a type mentions `impl Trait`, which no `let` may be annotated with.
-pub fn contains_impl_trait(ty: &Type) -> bool {
-    struct Finder(bool);
-    impl<'ast> syn::visit::Visit<'ast> for Finder {
-        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
-            self.0 = true;
-        }
-    }
-    let mut finder = Finder(false);
-    syn::visit::Visit::visit_type(&mut finder, ty);
-    finder.0
-}
-
-/// `Result<…>`, `io::Result<…>`, `anyhow::Result<…>`: the only types named
-/// so that `?` can return from are `core::result::Result` and its aliases.
-pub fn is_result(ty: &Type) -> bool {
-    let Type::Path(path) = ty else { return false };
-    path.qself.is_none()
-        && path
-            .path
-            .segments
-            .last()
-            .is_some_and(|last| last.ident.to_string().ends_with("Result"))
-}
-
-/// The type with each `impl Trait` replaced by `_`, which a turbofish
-/// accepts: `Result<impl Iterator, E>` becomes `Result<_, E>`.
-pub fn impl_trait_inferred(mut ty: Type) -> Type {
-    struct Infer;
-    impl syn::visit_mut::VisitMut for Infer {
-        fn visit_type_mut(&mut self, ty: &mut Type) {
-            if let Type::ImplTrait(bounds) = ty {
-                let span = bounds.impl_token.span;
-                *ty = Type::Infer(syn::TypeInfer {
-                    underscore_token: syn::Token![_](span),
-                });
-            } else {
-                syn::visit_mut::visit_type_mut(self, ty);
-            }
-        }
-    }
-    syn::visit_mut::VisitMut::visit_type_mut(&mut Infer, &mut ty);
-    ty
 }
 
 pub fn output_type(output: &ReturnType) -> Option<Type> {

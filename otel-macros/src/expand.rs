@@ -5,13 +5,12 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned as _;
-use syn::{Expr, FnArg, Ident, Pat, ReturnType, Type};
+use syn::{FnArg, Ident, Pat, ReturnType, Type};
 
 use crate::args::moved_param_name;
-use crate::ast::{Function, Shape, contains_impl_trait, output_type};
+use crate::ast::{Function, Shape, output_type};
 use crate::attr::Options;
-use crate::rewrite::{self, Exits};
-use crate::tail::{diverges, split_tail};
+use crate::types::contains_impl_trait;
 use crate::{attr, valid};
 
 /// The macro's entry: the expansion, or the user's item unchanged beside
@@ -127,32 +126,34 @@ impl<'a> Expansion<'a> {
     // Output: fn f(a: u64) -> Result<u64, E> {
     //             <prologue>
     //             let span = span.enter();
-    //             <the body's statements; each `return` and `?` passes its value through the span>
-    //             return match identity::<Result<u64, E>>(<tail>) { value => { <record>; value } };
+    //             let value: Result<u64, E> = 'body: { <body; each `return` and `?` a break to 'body> };
+    //             <record &value>
+    //             value
     //         }
+    // A function whose value is not observed keeps its body as written,
+    // after the prologue.
     fn sync_fn(&self) -> TokenStream {
         let prologue = self.prologue();
-        let Expansion { span, .. } = self;
-        let mut block = (*self.function.block).clone();
-        if self.observes_outcome() {
-            let on_return = |expr: &Expr| self.observed(expr);
-            let on_try = |expr: &Expr| self.observed_try(expr);
-            let exits = Exits {
-                on_return: &on_return,
-                on_try: (self.observes_errors() && self.returns_result()).then_some(&on_try as _),
-            };
-            rewrite::exits(&mut block, &exits);
-        }
-        let (stmts, tail) = split_tail(block);
-        let tail = match tail {
-            Some(tail) if self.observes_outcome() && !diverges(&tail) => {
-                let observed = self.observed(&tail);
-                // Where the tail never returns (a call to a `-> !` function),
-                // the recording after it is unreachable; that is no news to
-                // the user.
-                quote!(#[allow(unreachable_code, clippy::diverging_sub_expression)] return #observed;)
+        let Expansion { span, value, .. } = self;
+        let body = if self.observes_outcome() {
+            let output = output_type(&self.function.sig.output);
+            let try_via = self.observes_errors() && self.returns_result();
+            let body = self.body_as_value(output.as_ref(), try_via);
+            let record = self.record(&quote!(&#value));
+            // Where the body never returns (a `loop`, a call to a `-> !`
+            // function), the recording after it is unreachable; that is no
+            // news to the user.
+            quote! {
+                #body
+                #[allow(unreachable_code)]
+                {
+                    #record
+                    #value
+                }
             }
-            tail => tail.to_token_stream(),
+        } else {
+            let stmts = &self.function.block.stmts;
+            quote!(#(#stmts)*)
         };
         let Function {
             attrs, vis, sig, ..
@@ -162,8 +163,7 @@ impl<'a> Expansion<'a> {
             #vis #sig {
                 #prologue
                 let #span = #span.enter();
-                #(#stmts)*
-                #tail
+                #body
             }
         }
     }
@@ -171,7 +171,7 @@ impl<'a> Expansion<'a> {
     // Input:  async fn f(a: u64) -> T { body }
     // Output: fn f(a: u64) -> impl Future<Output = T> {
     //             <prologue>
-    //             span.activate().instrument(async move { <capture args>; body }, <record>)
+    //             span.activate().instrument(async move { <capture args>; <hint>; { body } }, <record>)
     //         }
     // The span starts when `f` is called, not when the future is first
     // polled, and the future keeps every argument, as the `async fn` did.
@@ -217,7 +217,11 @@ impl<'a> Expansion<'a> {
                             let _ = (#(&#captured,)*);
                             #opening
                             #hint
-                            #(#stmts)*
+                            // A block of its own: an item or a `use` of
+                            // the body must not change what the hint names.
+                            {
+                                #(#stmts)*
+                            }
                         },
                         #observer,
                     )
@@ -231,38 +235,23 @@ impl<'a> Expansion<'a> {
     //             <prologue>
     //             let span = span.activate();
     //             let _current = span.attach();   // the body's own code runs in the span
-    //             let future = { body };
+    //             let future = 'body: { <body; each `return` a break to 'body> };
     //             span.instrument(future, <record>)   // in Box::pin(…) for a boxed future
     //         }
     fn future_fn(&self, output: Option<&Type>, boxed: bool) -> TokenStream {
         let prologue = self.prologue();
         let observer = self.observer(output);
-        let Expansion { krate, span, .. } = self;
-        let wrap = |future: &dyn ToTokens| {
-            let instrumented = quote!(#span.instrument(#future, #observer));
-            if boxed {
-                quote!(#krate::__private::Box::pin(#instrumented))
-            } else {
-                instrumented
-            }
-        };
-        let on_return = |expr: &Expr| wrap(expr);
-        let mut block = (*self.function.block).clone();
-        rewrite::exits(
-            &mut block,
-            &Exits {
-                on_return: &on_return,
-                on_try: None,
-            },
-        );
-        let (stmts, tail) = split_tail(block);
-        let tail = match tail {
-            Some(tail) if !diverges(&tail) => {
-                let wrapped = wrap(&tail);
-                quote!(#[allow(unreachable_code, clippy::diverging_sub_expression)] return #wrapped;)
-            }
-            tail => tail.to_token_stream(),
-        };
+        let Expansion {
+            krate, span, value, ..
+        } = self;
+        // A boxed future's type can be written, and tells the body what it
+        // returns; `impl Future` cannot be.
+        let ty = output_type(&self.function.sig.output).filter(|_| boxed);
+        let body = self.body_as_value(ty.as_ref(), false);
+        let mut instrumented = quote!(#span.instrument(#value, #observer));
+        if boxed {
+            instrumented = quote!(#krate::__private::Box::pin(#instrumented));
+        }
         let current = Ident::new("__otel_current", Span::mixed_site());
         let Function {
             attrs, vis, sig, ..
@@ -273,8 +262,9 @@ impl<'a> Expansion<'a> {
                 #prologue
                 let #span = #span.activate();
                 let #current = #span.attach();
-                #(#stmts)*
-                #tail
+                #body
+                #[allow(unreachable_code)]
+                #instrumented
             }
         }
     }
@@ -284,9 +274,7 @@ impl<'a> Expansion<'a> {
         let Expansion {
             krate, span, value, ..
         } = self;
-        let has_output =
-            output.is_some_and(|ty| !matches!(ty, Type::Tuple(t) if t.elems.is_empty()));
-        if self.options.ret.is_none() && !(self.observes_errors() && has_output) {
+        if self.options.ret.is_none() && !self.records_errors() {
             return quote!(|_, _| {});
         }
         let record = self.record(&quote!(#value));

@@ -11,7 +11,7 @@ mod prologue;
 mod rewrite;
 #[cfg(test)]
 mod snapshots;
-mod tail;
+mod types;
 mod valid;
 
 use proc_macro::TokenStream;

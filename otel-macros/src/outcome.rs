@@ -2,61 +2,72 @@
 //! recorded, and with `ret` the value itself.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote};
-use syn::{Expr, Ident, Type};
+use quote::quote;
+use syn::{Ident, Type};
 
-use crate::ast::{impl_trait_inferred, is_result, output_type};
+use crate::ast::output_type;
 use crate::attr::{ErrOption, Format};
 use crate::expand::Expansion;
+use crate::rewrite::{self, Exits};
+use crate::types::{error_may_borrow, impl_trait_inferred, is_result, may_be_result};
 
 impl Expansion<'_> {
     pub fn observes_errors(&self) -> bool {
         self.options.err != Some(ErrOption::Off)
     }
 
-    /// Whether a returned value is inspected: for an `Err`, or for `ret`.
+    /// Whether the value a synchronous function returns is inspected: for
+    /// `ret`, or for an `Err`.
     pub fn observes_outcome(&self) -> bool {
-        self.options.ret.is_some() || (self.observes_errors() && self.function.returns_value())
+        self.options.ret.is_some() || self.records_errors()
+    }
+
+    /// Whether an `Err` may be returned (or be the output of the returned
+    /// future), and is recorded.
+    pub fn records_errors(&self) -> bool {
+        self.observes_errors()
+            && self
+                .function
+                .outcome_type()
+                .is_some_and(|ty| may_be_result(&ty))
     }
 
     /// Whether the function returns a `Result` (by its type's name: `Result`,
-    /// `io::Result`, `anyhow::Result`…), which decides how a `?` is read.
+    /// `io::Result`, `anyhow::Result`…), which decides whether a `?` is
+    /// rewritten.
     pub fn returns_result(&self) -> bool {
         output_type(&self.function.sig.output).is_some_and(|ty| is_result(&ty))
     }
 
-    /// `expr` passed through the span on its way out (a `return`, the tail).
-    pub fn observed(&self, expr: &dyn ToTokens) -> TokenStream {
-        let value = &self.value;
-        let record = self.record(&quote!(&#value));
-        // The value's type must be known where it is probed: `Ok(1)` alone
-        // does not say what its error type is.
-        let expr = match output_type(&self.function.sig.output) {
-            Some(ty) if !matches!(ty, Type::ImplTrait(_)) => {
-                let ty = impl_trait_inferred(ty);
-                quote!(::core::convert::identity::<#ty>(#expr))
-            }
-            _ => expr.to_token_stream(),
+    // Input:  { body }                 of a function returning `T`
+    // Output: let value: T = 'body: { body, each `return` and `?` a break to 'body };
+    // The block is the user's, whole: `#[cfg]`-gated statements and tails
+    // are resolved by the compiler, not guessed here. The label is written
+    // only where an exit uses it.
+    pub fn body_as_value(&self, ty: Option<&Type>, try_via: bool) -> TokenStream {
+        let Expansion { krate, value, .. } = self;
+        let label = syn::Lifetime {
+            apostrophe: Span::mixed_site(),
+            ident: Ident::new("__otel_body", Span::mixed_site()),
         };
-        quote!(match #expr { #value => { #record #value } })
-    }
-
-    // Input:  expr?            in a function returning a `Result`
-    // Output: match expr { Ok(v) => v, Err(e) => return <observed>(Err(From::from(e))) }
-    // What `?` does, with the error converted first, so that it is probed as
-    // the function's own error type, which the signature makes known.
-    pub fn observed_try(&self, expr: &Expr) -> TokenStream {
-        let ok = Ident::new("__otel_ok", Span::mixed_site());
-        let err = Ident::new("__otel_err", Span::mixed_site());
-        let converted = quote! {
-            ::core::result::Result::Err(::core::convert::From::from(#err))
+        let mut block = (*self.function.block).clone();
+        let exits = Exits {
+            label: &label,
+            try_via: try_via.then_some(krate),
         };
-        let returned = self.observed(&converted);
+        let labelled = rewrite::exits(&mut block, &exits).then(|| quote!(#label:));
+        let annotation = ty.map(|ty| {
+            let ty = impl_trait_inferred(ty.clone());
+            quote!(: #ty)
+        });
+        let stmts = &block.stmts;
+        // A body that never returns (`todo!()`) is a diverging expression
+        // inside the `let` to clippy, where it was a tail.
         quote! {
-            match #expr {
-                ::core::result::Result::Ok(#ok) => #ok,
-                ::core::result::Result::Err(#err) => return #returned,
-            }
+            #[allow(clippy::diverging_sub_expression)]
+            let #value #annotation = #labelled {
+                #(#stmts)*
+            };
         }
     }
 
@@ -69,8 +80,10 @@ impl Expansion<'_> {
             ..
         } = self;
         let mut record = TokenStream::new();
-        if self.observes_errors() {
-            let observe = quote!(#krate::__private::observe_ref!(&#span, #value););
+        if self.records_errors() {
+            // See `error_may_borrow`: such an error is probed by its text.
+            let text = self.error_may_borrow().then(|| quote!(text:));
+            let observe = quote!(#krate::__private::observe_ref!(#text &#span, #value););
             record.extend(match &options.expected_err {
                 None => observe,
                 Some(pred) => quote! {
@@ -84,11 +97,23 @@ impl Expansion<'_> {
         record
     }
 
+    /// Whether the error type of the returned (or awaited) `Result` may
+    /// borrow or be generic; see `ast::error_may_borrow`.
+    fn error_may_borrow(&self) -> bool {
+        self.function
+            .outcome_type()
+            .is_some_and(|ty| error_may_borrow(&ty, &self.function.sig.generics))
+    }
+
     /// `ret`: the returned value, or for a `Result` its `Ok` value, as
     /// `#[instrument(ret)]` does.
     pub fn record_return(&self, format: Format, value: &TokenStream) -> TokenStream {
         let span = &self.span;
-        if self.returns_result() {
+        if self
+            .function
+            .outcome_type()
+            .is_some_and(|ty| is_result(&ty))
+        {
             let ok = Ident::new("__otel_ok", Span::mixed_site());
             let returned = self.formatted(format, &quote!(#ok));
             quote! {

@@ -1,9 +1,10 @@
 //! Checks of the options against the function, all reported at once.
 
-use syn::Error;
+use syn::{Error, ReturnType, Type};
 
-use crate::ast::Function;
+use crate::ast::{Function, Shape};
 use crate::attr::{ErrOption, FieldValue, Links, Options};
+use crate::types::may_be_result;
 
 pub fn check(options: &Options, function: &Function) -> syn::Result<()> {
     let mut errors: Vec<Error> = Vec::new();
@@ -61,6 +62,28 @@ pub fn check(options: &Options, function: &Function) -> syn::Result<()> {
             pred,
             "`expected_err` has no effect with `err(off)`, which records no error at all",
         ));
+    }
+
+    if let (Some(_), Shape::Sync, ReturnType::Type(_, ty)) =
+        (options.ret, &function.shape, &function.sig.output)
+    {
+        if let Type::ImplTrait(_) = &**ty {
+            errors.push(Error::new_spanned(
+                ty,
+                "`ret` cannot record a value returned as `impl Trait`: its type is hidden, \
+                 and the returned expression must take its type from the signature alone \
+                 (a closure's argument types do); remove `ret`",
+            ));
+        }
+    }
+
+    if let Some(pred) = &options.expected_err {
+        if !function.outcome_type().is_some_and(|ty| may_be_result(&ty)) {
+            errors.push(Error::new_spanned(
+                pred,
+                "`expected_err` needs a function that returns a `Result`",
+            ));
+        }
     }
 
     if let Some(Links::List(list)) = &options.links {

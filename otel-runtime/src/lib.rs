@@ -103,8 +103,12 @@ pub use init::{
 ///   `exception.type`, `exception.message` (its `Display`, else its `Debug`,
 ///   else its type name) and, where the error has sources,
 ///   `exception.source_chain`: the `Display` of each `source()`, outermost
-///   first. `Ok` leaves the status Unset. An `Err` leaving through `?` is
-///   recorded as the function returns it, after its conversion. A `?` is
+///   first. An error type that is generic or borrows (`Full<T>` in an
+///   `impl<T>`, `Full<&str>`, `Box<dyn Error + 'a>`) is recorded by its
+///   text and type name, without its source chain: choosing by its `Error`
+///   impl could demand `'static` of it. `Ok` leaves the status Unset. An
+///   `Err` leaving through `?` is recorded as the function returns it,
+///   after its conversion. A `?` is
 ///   seen where the return type is named `Result` or `…Result`; with a
 ///   type alias of another name, only `return`s and the tail are.
 ///   A `return` written inside a macro (anyhow's `bail!`, `ensure!`) is not
@@ -125,7 +129,12 @@ pub use init::{
 ///   timeout is not always an error). A `Send` future stays `Send`.
 /// - **Behaviour is unchanged**: the body stays inline (no closure), so
 ///   `#[track_caller]` still reports the caller and items declared in the
-///   body keep their paths. Every shape compiles: methods with any receiver,
+///   body keep their paths. The body is the user's block, whole:
+///   `#[cfg]`-gated statements and tails are left to the compiler, and each
+///   returned expression is expected to be of the return type, so closures
+///   returned as `impl Fn(&T)` or `Box<dyn Fn(&T)>` keep their signatures.
+///   A function whose value is not inspected (no `Result`, no `ret`) keeps
+///   its body as written. Every shape compiles: methods with any receiver,
 ///   trait impls and provided methods, `async fn` in traits and
 ///   `#[async_trait]`, generics, lifetimes, const generics, `impl Trait`,
 ///   `unsafe fn`, `extern "C" fn`, `#[tokio::main]` and `#[tokio::test]` in
@@ -272,12 +281,21 @@ pub use init::{
 ///         span.attr("a", __private::value!(&a));
 ///     }
 ///     let span = span.enter();
-///     <the body's statements; each `return` and `?` passes its value through the span>
-///     return match identity::<Result<u64, E>>(<the body's tail>) {
-///         value => { __private::observe_ref!(&span, &value); value }
+///     let value: Result<u64, E> = 'body: {
+///         <the body as written; each `return e` becomes `break 'body e`, and each `?` a
+///          `match` that breaks to 'body with the converted `Err`>
 ///     };
+///     __private::observe_ref!(&span, &value);
+///     value
 /// }
 /// ```
+///
+/// The body is the user's block, whole, so `#[cfg]`-gated statements and
+/// tails are resolved by the compiler; and the compiler expects each
+/// returned expression to be of the return type, as without the attribute.
+/// A function whose value is not inspected (it returns no `Result`, or
+/// `impl Trait` such as a closure, and has no `ret`) keeps its body as
+/// written, after the span is entered.
 ///
 /// With `parent` or `links`, `start(&CALLSITE)` becomes
 /// `start_with(&CALLSITE, || Relations::new().parent(&(cx)).link(&(a)))`:

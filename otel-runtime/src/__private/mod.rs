@@ -9,6 +9,7 @@ mod future;
 mod outcome;
 pub(crate) mod panic;
 mod provider;
+mod question;
 pub(crate) mod record;
 mod reentry;
 mod sampling;
@@ -22,6 +23,7 @@ pub use arg::Arg;
 pub use future::Instrumented;
 pub use opentelemetry::trace::SpanKind;
 pub use outcome::{ErrorMode, Probe, is_expected, probe_levels};
+pub use question::{Branch, FromResidual, branch, from_residual};
 pub use span::{Active, CallSite, Entered, Relations, Starting, function_name, start, start_with};
 pub use std::boxed::Box;
 
@@ -66,10 +68,17 @@ macro_rules! __otel_async_fn {
 pub use crate::__otel_async_fn as async_fn;
 
 /// Records the outcome held behind a reference (an `Err` becomes an
-/// `exception`). Dispatch is by trait, from most to least capable error type.
+/// `exception`). Dispatch is by trait, from most to least capable error type;
+/// with `text:`, an error that may borrow is recorded by its text alone,
+/// without asking whether it is an `Error` (see `probe_levels::text`).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __otel_observe_ref {
+    (text: $span:expr, $value:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::probe_levels::text::*;
+        (&&&&&&&$crate::__private::Probe($value)).__otel_outcome($span)
+    }};
     ($span:expr, $value:expr) => {{
         #[allow(unused_imports)]
         use $crate::__private::probe_levels::*;

@@ -54,6 +54,15 @@ pub mod probe_levels {
     }
     level!(ViaAsRefError ViaError ViaDisplayDebug ViaDisplay ViaDebug ViaTypeName NotAResult);
 
+    /// The levels that ask nothing of an error but its text: for an error
+    /// type that is generic or borrowed. The probe picks a level by trait
+    /// ignoring lifetimes, so an `Error` impl that needs `'static` (as
+    /// `impl<T: Any> Error for CapacityError<T>`) would be picked for a
+    /// `CapacityError<&str>`, and then fail to compile.
+    pub mod text {
+        pub use super::{NotAResult, ViaDebug, ViaDisplay, ViaDisplayDebug, ViaTypeName};
+    }
+
     // anyhow::Error, eyre::Report, Box<dyn Error + Send + Sync>: not `Error`
     // themselves, but they lend one, with its source chain.
     impl<T, E> ViaAsRefError for &&&&&&Probe<'_, Result<T, E>>
