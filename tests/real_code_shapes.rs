@@ -279,6 +279,74 @@ twins! {
     }
 }
 
+/// Async shapes: the body of an `async fn` becomes an `async` block, whose
+/// output the expansion names for `?`; names brought in by the body must
+/// not change what that name means.
+mod asynchronous {
+    #[derive(Debug, PartialEq)]
+    pub struct Error(pub String);
+
+    #[otel_runtime::traced]
+    pub async fn shadowed(n: u8) -> Result<u8, Error> {
+        #[allow(unused_imports)]
+        use std::io::*;
+        if n == 0 {
+            return ::core::result::Result::Err(self::Error("zero".into()));
+        }
+        ::core::result::Result::Ok(n)
+    }
+
+    #[otel_runtime::traced]
+    pub async fn gated(n: u8) -> Result<u8, String> {
+        #[cfg(debug_assertions)]
+        {
+            if n == 0 {
+                Err("zero".to_owned())
+            } else {
+                Ok(n)
+            }
+        }
+        #[cfg(not(debug_assertions))]
+        {
+            if n == 0 {
+                Err("zero".to_owned())
+            } else {
+                Ok(n)
+            }
+        }
+    }
+
+    #[otel_runtime::traced]
+    pub async fn boxed_predicate(limit: u8) -> Box<dyn Fn(&u8) -> bool + Send> {
+        Box::new(move |x| *x < limit)
+    }
+
+    #[async_trait::async_trait]
+    pub trait Store {
+        async fn get(&self, key: u8) -> Result<u8, String>;
+    }
+
+    pub struct Memory;
+
+    #[async_trait::async_trait]
+    impl Store for Memory {
+        #[otel_runtime::traced]
+        async fn get(&self, key: u8) -> Result<u8, String> {
+            if key == 0 {
+                return Err("no key".into());
+            }
+            #[cfg(debug_assertions)]
+            {
+                Ok(key)
+            }
+            #[cfg(not(debug_assertions))]
+            {
+                Ok(key)
+            }
+        }
+    }
+}
+
 /// The names of the return type are read where the signature is, even when
 /// the body brings other items of the same names into scope.
 mod shadowing {
@@ -472,4 +540,24 @@ fn paths_and_items_in_the_body_resolve_as_written() {
         spans.named("shadowed").attr("error.type"),
         Some(&Value::from("real_code_shapes::shadowing::Error"))
     );
+}
+
+#[test]
+fn async_bodies_keep_their_shapes() {
+    use asynchronous::Store as _;
+    use futures::executor::block_on;
+    let (result, spans) = capture(|| block_on(asynchronous::shadowed(0)));
+    assert_eq!(result, Err(asynchronous::Error("zero".into())));
+    assert!(matches!(
+        spans.named("shadowed").status,
+        Status::Error { .. }
+    ));
+    let (result, spans) = capture(|| block_on(asynchronous::gated(0)));
+    assert_eq!(result, Err("zero".to_owned()));
+    assert_eq!(status_is_error(&spans, "gated"), "zero");
+    assert!(block_on(asynchronous::boxed_predicate(3))(&2));
+    let (result, spans) = capture(|| block_on(asynchronous::Memory.get(0)));
+    assert_eq!(result, Err("no key".to_owned()));
+    assert_eq!(status_is_error(&spans, "get"), "no key");
+    assert_eq!(block_on(asynchronous::Memory.get(4)), Ok(4));
 }
