@@ -231,9 +231,7 @@ impl Case {
         let err_off = self.options.contains(&"err(off)");
         let skip_s = self.options.contains(&"skip(s)");
         let ret = self.options.contains(&"ret");
-        let source = format!("{traced}")
-            .replace('\\', "\\\\")
-            .replace('"', "\\\"");
+        let source = traced.replace('\\', "\\\\").replace('"', "\\\"");
         format!(
             "
 mod case_{index} {{
