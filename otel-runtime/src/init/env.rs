@@ -700,7 +700,15 @@ fn otlp_protocol(variable: &'static str, value: &str, problems: &mut Vec<Problem
     match value.trim().to_ascii_lowercase().as_str() {
         "grpc" => OtlpProtocol::Grpc,
         "http/protobuf" => OtlpProtocol::HttpProtobuf,
-        "http/json" => OtlpProtocol::HttpJson,
+        "http/json" if cfg!(feature = "otlp-json") => OtlpProtocol::HttpJson,
+        "http/json" => {
+            problems.push(problem(
+                variable,
+                value,
+                "http/json needs otel-runtime's `otlp-json` feature; using http/protobuf",
+            ));
+            OtlpProtocol::HttpProtobuf
+        }
         _ => {
             problems.push(problem(
                 variable,
@@ -895,6 +903,28 @@ mod tests {
             }
         );
         assert!(config.problems.is_empty(), "{:?}", config.problems);
+    }
+
+    /// Both ways, so that a build with and one without the feature (the
+    /// workspace's tests, and `cargo test -p otel-runtime`) check each.
+    #[test]
+    fn http_json_needs_its_feature_and_says_so() {
+        let config = read(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]);
+        if cfg!(feature = "otlp-json") {
+            assert_eq!(config.otlp_protocol, OtlpProtocol::HttpJson);
+            assert!(config.problems.is_empty(), "{:?}", config.problems);
+        } else {
+            assert_eq!(config.otlp_protocol, OtlpProtocol::HttpProtobuf);
+            let [problem] = config.problems.as_slice() else {
+                panic!("{:?}", config.problems);
+            };
+            assert_eq!(problem.variable, "OTEL_EXPORTER_OTLP_PROTOCOL");
+            assert!(
+                problem.why.contains("`otlp-json` feature"),
+                "{}",
+                problem.why
+            );
+        }
     }
 
     #[test]

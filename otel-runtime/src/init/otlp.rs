@@ -30,7 +30,7 @@ pub enum OtlpProtocol {
     Grpc,
     /// `http/protobuf`, the specification's default.
     HttpProtobuf,
-    /// `http/json`.
+    /// `http/json`, with the `otlp-json` feature.
     HttpJson,
 }
 
@@ -115,10 +115,10 @@ fn build_one(
                 .build()
         }
         OtlpProtocol::HttpProtobuf | OtlpProtocol::HttpJson => {
-            let wire = if settings.protocol == OtlpProtocol::HttpJson {
-                WireProtocol::HttpJson
-            } else {
-                WireProtocol::HttpBinary
+            let wire = match settings.protocol {
+                #[cfg(feature = "otlp-json")]
+                OtlpProtocol::HttpJson => WireProtocol::HttpJson,
+                _ => WireProtocol::HttpBinary,
             };
             builder
                 .with_http()
