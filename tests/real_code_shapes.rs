@@ -279,6 +279,53 @@ twins! {
     }
 }
 
+/// Error types behind associated types, which may be anything: here a
+/// `Full` of a borrowed `&str` or of a generic item.
+mod associated {
+    use super::Full;
+
+    pub struct Text(pub String);
+
+    impl<'a> TryFrom<&'a str> for Text {
+        type Error = Full<&'a str>;
+
+        #[otel_runtime::traced]
+        fn try_from(s: &'a str) -> Result<Self, Self::Error> {
+            if s.len() > 3 {
+                Err(Full(s))
+            } else {
+                Ok(Text(s.to_owned()))
+            }
+        }
+    }
+
+    pub trait Bounded {
+        type Item;
+        fn len(&self) -> usize;
+        fn push_unchecked(&mut self, item: Self::Item);
+
+        /// A provided method, as `arrayvec`'s `ArrayVecImpl::try_push`.
+        #[otel_runtime::traced]
+        fn try_push(&mut self, item: Self::Item) -> Result<(), Full<Self::Item>> {
+            if self.len() == 2 {
+                return Err(Full(item));
+            }
+            self.push_unchecked(item);
+            Ok(())
+        }
+    }
+
+    impl<T> Bounded for Vec<T> {
+        type Item = T;
+        fn len(&self) -> usize {
+            Vec::len(self)
+        }
+        fn push_unchecked(&mut self, item: T) {
+            self.push(item);
+        }
+    }
+}
+
 /// Async shapes: the body of an `async fn` becomes an `async` block, whose
 /// output the expansion names for `?`; names brought in by the body must
 /// not change what that name means.
@@ -560,4 +607,16 @@ fn async_bodies_keep_their_shapes() {
     assert_eq!(result, Err("no key".to_owned()));
     assert_eq!(status_is_error(&spans, "get"), "no key");
     assert_eq!(block_on(asynchronous::Memory.get(4)), Ok(4));
+}
+
+#[test]
+fn errors_behind_associated_types_are_recorded_by_their_text() {
+    use associated::Bounded as _;
+    let (result, spans) = capture(|| associated::Text::try_from("long").map(|text| text.0));
+    assert_eq!(result, Err(Full("long")));
+    assert_eq!(status_is_error(&spans, "try_from"), "insufficient capacity");
+    let mut items = vec![1, 2];
+    let (result, spans) = capture(|| items.try_push(3));
+    assert_eq!(result, Err(Full(3)));
+    assert_eq!(status_is_error(&spans, "try_push"), "insufficient capacity");
 }

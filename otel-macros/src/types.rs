@@ -110,7 +110,8 @@ pub fn may_be_result(ty: &Type) -> bool {
 /// type, which is taken as owned. A generic parameter is known by the
 /// function's own generics or, for those of an enclosing `impl` that the
 /// attribute cannot see, by its look: one or two characters, an upper-case
-/// letter first (`T`, `E`, `T2`).
+/// letter first (`T`, `E`, `T2`). An associated type (`Self::Error`,
+/// `T::Err`) may be any of these.
 pub fn error_may_borrow(ty: &Type, generics: &Generics) -> bool {
     let Some(error) = error_argument(ty) else {
         return false;
@@ -164,15 +165,17 @@ impl<'ast> syn::visit::Visit<'ast> for BorrowFinder<'_> {
         self.found |= lifetime.ident != "static";
     }
     fn visit_type_path(&mut self, path: &'ast syn::TypePath) {
-        if path.qself.is_none() && path.path.segments.len() == 1 {
-            let segment = &path.path.segments[0];
-            let ident = &segment.ident;
-            if segment.arguments.is_empty()
-                && (self.params.contains(&ident) || looks_like_type_parameter(ident))
-            {
-                self.found = true;
-            }
-        }
+        let segments = &path.path.segments;
+        let first = &segments[0];
+        let generic =
+            |ident: &Ident| self.params.contains(&ident) || looks_like_type_parameter(ident);
+        // `T`; or an associated type, which may be anything: `Self::Error`
+        // (`TryFrom::Error = CapacityError<&'a str>`), `T::Err`, `<T as
+        // Trait>::Error`.
+        let projection = path.qself.is_some()
+            || (segments.len() > 1 && (first.ident == "Self" || generic(&first.ident)));
+        let parameter = segments.len() == 1 && first.arguments.is_empty() && generic(&first.ident);
+        self.found |= projection || parameter;
         syn::visit::visit_type_path(self, path);
     }
 }
@@ -228,6 +231,10 @@ mod tests {
             ("Result<u8, Box<dyn Error + 'a>>", &none),
             ("Result<u8, Wrapped<Item>>", &own),
             ("Result<u8, E2>", &none),
+            ("Result<Self, Self::Error>", &none),
+            ("Result<(), CapacityError<Self::Item>>", &none),
+            ("Result<u8, <T as FromStr>::Err>", &none),
+            ("Result<u8, T::Err>", &none),
         ] {
             assert!(error_may_borrow(&ty(text), generics), "{text}");
         }
