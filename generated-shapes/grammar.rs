@@ -626,7 +626,7 @@ impl<'r> Body<'r> {
     fn tail(&mut self, scope: Scope) -> String {
         let ret = scope.ret;
         let p = self.last.clone();
-        match self.rng.below(9) {
+        match self.rng.below(10) {
             0 | 1 => self.value_of(ret, &p),
             2 => {
                 let cond = self.condition();
@@ -658,6 +658,11 @@ impl<'r> Body<'r> {
             7 if scope.may_exit => {
                 let a = self.value_of(ret, &p);
                 format!("return {a};")
+            }
+            8 if scope.may_exit => {
+                let kept = self.value(ret);
+                let dropped = self.value(ret);
+                format!("#[cfg(any())]\nreturn {dropped};\n#[cfg(all())]\nreturn {kept};")
             }
             _ => {
                 let a = self.value(ret);

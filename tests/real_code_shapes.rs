@@ -142,6 +142,22 @@ twins! {
         }
     }
 
+    // `serde_json`'s `OccupiedEntry::remove`: a `return` per configuration.
+    pub fn gated_returns(n: u8) -> Result<u8, String> {
+        #[cfg(any())]
+        return Err(format!("{n}"));
+        #[cfg(all())]
+        return if n == 0 { Err("zero".into()) } else { Ok(n) };
+    }
+
+    pub fn gated_question(text: &str) -> Result<u8, std::num::ParseIntError> {
+        #[cfg(all())]
+        let n = text.parse::<u8>()?;
+        #[cfg(any())]
+        let n = text.parse::<u8>().unwrap();
+        Ok(n)
+    }
+
     pub fn inner_attribute(n: u8) -> Result<u8, String> {
         #![allow(unused_variables)]
         let unused = n;
@@ -458,6 +474,14 @@ fn cfg_gated_tails_keep_the_configured_block() {
     let (_, spans) = same!(gated_nested_tail(0));
     assert_eq!(status_is_error(&spans, "gated_nested_tail"), "zero");
     let _ = same!(gated_nested_tail(2));
+    let (_, spans) = same!(gated_returns(0));
+    assert_eq!(status_is_error(&spans, "gated_returns"), "zero");
+    let _ = same!(gated_returns(3));
+    let (_, spans) = same!(gated_question("x"));
+    assert_eq!(
+        status_is_error(&spans, "gated_question"),
+        "invalid digit found in string"
+    );
     let (_, spans) = same!(inner_attribute(1));
     assert_eq!(status_is_error(&spans, "inner_attribute"), "one");
 }

@@ -51,11 +51,12 @@ impl VisitMut for Rewriter<'_, '_> {
         match expr {
             // Input:  return e
             // Output: break 'label e
+            // The attributes stay: `#[cfg(feature = "x")] return a;`.
             Expr::Return(ret) => {
-                let value = &ret.expr;
+                let (attrs, value) = (&ret.attrs, &ret.expr);
                 let keyword = quote_spanned!(ret.return_token.span=> break);
                 self.used = true;
-                *expr = Expr::Verbatim(quote!(#keyword #label #value));
+                *expr = Expr::Verbatim(quote!(#(#attrs)* #keyword #label #value));
             }
             // Input:  e?
             // Output: match branch(e) { Continue(v) => v, Break(r) => break 'label from_residual(r) }
@@ -65,7 +66,9 @@ impl VisitMut for Rewriter<'_, '_> {
             Expr::Try(tried) => {
                 if let Some(krate) = self.exits.try_via {
                     self.used = true;
-                    *expr = Expr::Verbatim(try_rewritten(krate, label, tried));
+                    let attrs = &tried.attrs;
+                    let rewritten = try_rewritten(krate, label, tried);
+                    *expr = Expr::Verbatim(quote!(#(#attrs)* #rewritten));
                 }
             }
             _ => {}
