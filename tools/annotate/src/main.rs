@@ -1,4 +1,4 @@
-//! `annotate <dir> [--attr TEXT]`
+//! `annotate <dir> [--attr TEXT] [--install STMT]`
 //!
 //! Puts `TEXT` (default `#[::otel_runtime::traced]`) in front of every
 //! function with a body that is not a `const fn`, in every `.rs` file under
@@ -6,7 +6,13 @@
 //! function, so the rest of each file stays byte-for-byte the same and line
 //! numbers (panic locations, `line!()`) do not move.
 //!
-//! An empty `--attr ''` changes nothing but still counts: a dry run.
+//! An empty `--attr ''` inserts no attribute but still counts: a dry run.
+//!
+//! `--install STMT` also puts `STMT` (a statement, e.g.
+//! `::real_crates_support::install();`) at the very start of the body of
+//! every test function: a function with an attribute whose path ends in
+//! `test` (`#[test]`, `#[tokio::test]`). It goes on the line of the body's
+//! `{` (after the body's inner attributes, if any), so no line moves either.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,7 +21,7 @@ use std::{env, fs};
 use proc_macro2::{LineColumn, Span};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
-use syn::{Attribute, Signature, Visibility};
+use syn::{AttrStyle, Attribute, Signature, Visibility};
 
 const DEFAULT_ATTR: &str = "#[::otel_runtime::traced]";
 
@@ -23,10 +29,15 @@ fn main() -> ExitCode {
     let mut args = env::args().skip(1);
     let mut dir = None;
     let mut attr = DEFAULT_ATTR.to_string();
+    let mut install = String::new();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--attr" => match args.next() {
                 Some(a) => attr = a,
+                None => return usage(),
+            },
+            "--install" => match args.next() {
+                Some(s) => install = s,
                 None => return usage(),
             },
             _ if dir.is_none() && !arg.starts_with("--") => dir = Some(PathBuf::from(arg)),
@@ -42,12 +53,13 @@ fn main() -> ExitCode {
     }
     files.sort(); // stable output order
 
-    let (mut fns, mut changed, mut unparsed) = (0, 0, 0);
+    let (mut fns, mut tests, mut changed, mut unparsed) = (0, 0, 0, 0);
     for file in &files {
-        match annotate_file(file, &attr) {
-            Ok(0) => {}
-            Ok(n) => {
+        match annotate_file(file, &attr, &install) {
+            Ok((0, 0)) => {}
+            Ok((n, t)) => {
                 fns += n;
+                tests += t;
                 changed += 1;
             }
             Err(e) => {
@@ -62,8 +74,13 @@ fn main() -> ExitCode {
     } else {
         ""
     };
+    let installed = if install.is_empty() {
+        String::new()
+    } else {
+        format!(", {tests} test functions start with `{install}`")
+    };
     println!(
-        "annotate: {}: {fns} functions annotated in {changed} of {} files ({unparsed} unparsable{dry})",
+        "annotate: {}: {fns} functions annotated in {changed} of {} files ({unparsed} unparsable{dry}){installed}",
         dir.display(),
         files.len()
     );
@@ -71,7 +88,7 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: annotate <dir> [--attr '{DEFAULT_ATTR}']");
+    eprintln!("usage: annotate <dir> [--attr '{DEFAULT_ATTR}'] [--install STMT]");
     ExitCode::from(2)
 }
 
@@ -96,8 +113,9 @@ fn collect_rs_files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io:
     Ok(())
 }
 
-/// Annotates one file in place; returns how many functions it annotated.
-fn annotate_file(path: &Path, attr: &str) -> Result<usize, String> {
+/// Annotates one file in place; returns how many functions it annotated and
+/// how many test functions it found (given `install`, if not empty).
+fn annotate_file(path: &Path, attr: &str, install: &str) -> Result<(usize, usize), String> {
     let text = fs::read_to_string(path).map_err(|e| e.to_string())?;
     // syn strips a byte-order mark before lexing, so positions start after it.
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
@@ -121,18 +139,32 @@ fn annotate_file(path: &Path, attr: &str) -> Result<usize, String> {
     proc_macro2::extra::invalidate_current_thread_spans();
     result?;
 
-    let mut spots = finder.spots;
-    let count = spots.len();
-    if count == 0 || attr.is_empty() {
-        return Ok(count);
+    let count = finder.spots.len();
+    let tests = finder.tests.len();
+    // What to insert where: the attribute before each function, the
+    // statement after each test's `{`.
+    let mut edits: Vec<(LineColumn, String)> = Vec::new();
+    if !attr.is_empty() {
+        edits.extend(finder.spots.into_iter().map(|lc| (lc, format!("{attr} "))));
+    }
+    if !install.is_empty() {
+        edits.extend(
+            finder
+                .tests
+                .into_iter()
+                .map(|lc| (lc, format!(" {install}"))),
+        );
+    }
+    if edits.is_empty() {
+        return Ok((count, tests));
     }
     // Insert from the end backwards so earlier offsets stay valid.
-    spots.sort_by_key(|lc| std::cmp::Reverse((lc.line, lc.column)));
+    edits.sort_by_key(|(lc, _)| std::cmp::Reverse((lc.line, lc.column)));
     let line_starts: Vec<usize> = std::iter::once(0)
         .chain(body.match_indices('\n').map(|(i, _)| i + 1))
         .collect();
     let mut out = body.to_string();
-    for lc in spots {
+    for (lc, insert) in edits {
         let start = line_starts[lc.line - 1];
         let line = &body[start..];
         // Span columns count chars, not bytes.
@@ -140,17 +172,19 @@ fn annotate_file(path: &Path, attr: &str) -> Result<usize, String> {
             .char_indices()
             .nth(lc.column)
             .map_or(line.len(), |(i, _)| i);
-        out.insert_str(start + col, &format!("{attr} "));
+        out.insert_str(start + col, &insert);
     }
     fs::write(path, format!("{}{out}", &text[..bom])).map_err(|e| e.to_string())?;
-    Ok(count)
+    Ok((count, tests))
 }
 
 /// Collects the position right after the outer attributes (doc comments
-/// included) of each function to annotate.
+/// included) of each function to annotate, and the start of the body of
+/// each test function.
 #[derive(Default)]
 struct Finder {
     spots: Vec<LineColumn>,
+    tests: Vec<LineColumn>,
 }
 
 impl Finder {
@@ -176,6 +210,32 @@ impl Finder {
         };
         self.spots.push(start);
     }
+
+    /// Notes where a test function's body starts: right after its `{`, or
+    /// after its last inner attribute (`#![allow(…)]`), which must come
+    /// before any statement. syn keeps a body's inner attributes with the
+    /// function's outer ones.
+    fn consider_test(&mut self, attrs: &[Attribute], block: &syn::Block) {
+        if !is_test(attrs) {
+            return;
+        }
+        let inner_end = attrs
+            .iter()
+            .filter(|a| matches!(a.style, AttrStyle::Inner(_)))
+            .map(|a| a.span().end())
+            .max_by_key(|lc| (lc.line, lc.column));
+        let open = block.brace_token.span.open().end();
+        self.tests.push(inner_end.unwrap_or(open));
+    }
+}
+
+/// A test function: one of its attributes is a path ending in `test`
+/// (`#[test]`, `#[tokio::test]`, `#[async_std::test]`).
+fn is_test(attrs: &[Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        matches!(a.style, AttrStyle::Outer)
+            && a.path().segments.last().is_some_and(|s| s.ident == "test")
+    })
 }
 
 /// A `#[proc_macro*]` function must keep its exact signature and cannot be
@@ -196,12 +256,14 @@ fn is_proc_macro(attrs: &[Attribute]) -> bool {
 impl<'ast> Visit<'ast> for Finder {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         self.consider(&f.attrs, &f.vis, None, &f.sig);
+        self.consider_test(&f.attrs, &f.block);
         visit::visit_item_fn(self, f);
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
         let default = f.defaultness.as_ref().map(|d| d.span);
         self.consider(&f.attrs, &f.vis, default, &f.sig);
+        self.consider_test(&f.attrs, &f.block);
         visit::visit_impl_item_fn(self, f);
     }
 
