@@ -232,6 +232,21 @@ async fn a_panicking_handler_ends_its_span_with_status_error() {
         capture_async(|| AssertUnwindSafe(app().oneshot(request)).catch_unwind()).await;
     assert!(outcome.is_err(), "the panic went on unwinding");
     let server = spans.named("GET /panic");
-    assert!(matches!(server.status, Status::Error { .. }), "{server:#?}");
+    assert_eq!(
+        server.status,
+        Status::error("the handler failed"),
+        "{server:#?}"
+    );
     assert_eq!(server.attr("error.type"), Some(&"panic".into()));
+    // The same exception event as a traced call's panic.
+    assert_eq!(server.event_count("exception"), 1);
+    assert_eq!(
+        server.event_attr("exception", "exception.message"),
+        Some(&"the handler failed".into())
+    );
+    let at = server.event_attr("exception", "exception.stacktrace");
+    assert!(
+        at.is_some_and(|at| at.as_str().contains("tests/http_server.rs")),
+        "{at:?}"
+    );
 }

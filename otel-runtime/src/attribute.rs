@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use opentelemetry::Value;
 
-use crate::__private::Arg;
+use crate::engine::Arg;
 
 /// A type with an OpenTelemetry attribute form: how `#[traced]` records an
 /// argument of this type, and what [`set_attribute`](crate::set_attribute)

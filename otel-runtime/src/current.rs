@@ -77,5 +77,5 @@ pub fn add_event(
 /// assert!(spans.is_empty());
 /// ```
 pub fn untraced<R>(f: impl FnOnce() -> R) -> R {
-    crate::__private::untraced(f)
+    crate::engine::untraced(f)
 }

@@ -28,12 +28,11 @@
 mod attribute;
 mod console;
 mod current;
+mod engine;
 #[cfg(any(feature = "tower", feature = "reqwest"))]
 pub mod http;
 mod init;
-mod limits;
 pub mod propagation;
-mod relations;
 mod spawn;
 pub mod testing;
 
@@ -42,10 +41,9 @@ pub mod __private;
 
 pub use attribute::AttributeValue;
 pub use current::{add_event, set_attribute, untraced};
-pub use init::{
-    Builder, ExportStats, ExporterKind, Guard, InitError, builder, export_stats, init,
-    set_tracer_provider,
-};
+pub use engine::{ExportStats, export_stats};
+pub use engine::{IntoLink, IntoParent};
+pub use init::{Builder, ExporterKind, Guard, InitError, builder, init, set_tracer_provider};
 /// Wraps a function in an OpenTelemetry span: every call becomes a span,
 /// current for the whole body, so that nested calls become its children.
 ///
@@ -305,7 +303,6 @@ pub use init::{
 /// body in an `async move` block wrapped in `Instrumented`, which makes the
 /// span current on every poll.
 pub use otel_macros::traced;
-pub use relations::{IntoLink, IntoParent};
 pub use spawn::{FutureExt, with_current_context};
 
 /// The OpenTelemetry API this crate is built with, so that your code and

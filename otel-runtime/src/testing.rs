@@ -29,14 +29,14 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::time::Duration;
 
 use opentelemetry::trace::{
     FutureExt as _, SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState,
 };
 use opentelemetry::{Context, Key, Value};
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanData, SpanLimits, SpanProcessor};
+use opentelemetry_sdk::trace::{Sampler, SpanData, SpanLimits};
+
+use crate::engine::{self, Ended, Processor, Setup};
 
 pub use opentelemetry_sdk::trace::SpanData as Span;
 
@@ -48,26 +48,14 @@ pub use opentelemetry_sdk::trace::SpanData as Span;
 #[derive(Clone, Debug, Default)]
 struct Collector(Arc<Mutex<Vec<SpanData>>>);
 
-impl crate::__private::Processor for Collector {
-    fn started(&self, _span: &SpanContext, _parent: &SpanContext) {}
-}
-
-impl SpanProcessor for Collector {
-    fn on_start(&self, _span: &mut opentelemetry_sdk::trace::Span, _cx: &Context) {}
-
-    fn on_end(&self, span: SpanData) {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(span);
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        Ok(())
-    }
-
-    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
-        Ok(())
+impl Processor for Collector {
+    fn on_end(&self, span: Ended<'_>) {
+        if let Some(span) = span.take_data() {
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(span);
+        }
     }
 }
 
@@ -78,22 +66,15 @@ fn collector() -> &'static Collector {
         // Set in code, not read from `OTEL_*` as the SDK's defaults are:
         // a capture samples everything, whatever the environment says.
         let sampler = Sampler::ParentBased(Box::new(Sampler::AlwaysOn));
-        let limits = SpanLimits::default();
-        let provider = crate::__private::untraced(|| {
-            SdkTracerProvider::builder()
-                .with_sampler(sampler.clone())
-                .with_span_limits(limits)
-                .with_span_processor(collector.clone())
-                .build()
-        });
-        // The same, for the spans that traced calls make directly.
-        let pipeline = crate::__private::Pipeline::new(
+        let processors: Vec<Box<dyn Processor>> = vec![Box::new(collector.clone())];
+        // Every root is kept: the sampler's decision for roots is known.
+        let setup = Setup {
             sampler,
-            Some(Sampler::AlwaysOn),
-            limits,
-            vec![Arc::new(collector.clone())],
-        );
-        crate::init::install(provider, Some(pipeline.leak()));
+            roots: Some(Sampler::AlwaysOn),
+            limits: SpanLimits::default(),
+            resource: None,
+        };
+        engine::build(setup, processors).install(false, None);
         collector
     })
 }
@@ -116,7 +97,7 @@ fn collect(parent: &Context) -> CapturedSpans {
     let parent = parent.span().span_context().clone();
     // Untraced: a traced allocator, called while the lock is held here,
     // would end its span into the same lock.
-    let spans = crate::__private::untraced(|| {
+    let spans = crate::engine::untraced(|| {
         collector()
             .0
             .lock()

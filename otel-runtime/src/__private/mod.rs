@@ -2,42 +2,19 @@
 //! change without notice. Every item here is reached through
 //! `::otel_runtime::__private`, so the user's crate needs no other dependency.
 
-mod arg;
-mod clock;
-mod direct;
-mod future;
 mod outcome;
-pub(crate) mod panic;
-mod provider;
 mod question;
-pub(crate) mod record;
-mod reentry;
-mod sampling;
-mod span;
-mod tracers;
 mod value;
 
 pub use crate::AttributeValue;
-pub use arg::Arg;
-
-pub use future::Instrumented;
+pub use crate::engine::{
+    Active, Arg, CallSite, Entered, ErrorMode, Instrumented, Relations, Starting, function_name,
+    start, start_with,
+};
 pub use opentelemetry::trace::SpanKind;
-pub use outcome::{ErrorMode, Probe, is_expected, probe_levels};
+pub use outcome::{Probe, is_expected, probe_levels};
 pub use question::{Branch, FromResidual, branch, from_residual};
-pub use span::{Active, CallSite, Entered, Relations, Starting, function_name, start, start_with};
 pub use std::boxed::Box;
-
-pub(crate) use direct::{Pipeline, Processor, Shared};
-pub(crate) use provider::{changed as provider_changed, parent_decides_from_now};
-pub(crate) use record::Record;
-pub(crate) use sampling::{by_trace_id, roots_decided_by};
-pub(crate) use tracers::Installed;
-
-/// Runs `f` with tracing off on this thread: a traced function it calls
-/// makes no span. For the runtime's own set-up code.
-pub fn untraced<R>(f: impl FnOnce() -> R) -> R {
-    reentry::within(f)
-}
 pub use value::{ValueProbe, debug_value, display_value, value_levels};
 
 /// `Some(name)`, or `"unknown"` outside cargo.

@@ -14,8 +14,8 @@ use std::fmt::{Debug, Display};
 
 use opentelemetry::Value;
 
-use super::arg::Arg;
 use crate::AttributeValue;
+use crate::engine::Arg;
 
 /// A value under inspection; see the module docs.
 pub struct ValueProbe<'a, T: ?Sized>(pub &'a T);

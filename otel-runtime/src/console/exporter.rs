@@ -263,11 +263,21 @@ mod tests {
         };
         let exporter =
             ConsoleExporter::new(Box::new(out.clone()), style).waiting_for(roots.clone());
+        /// Exports each span as it ends.
+        #[derive(Debug)]
+        struct AtOnce(ConsoleExporter);
+
+        impl crate::engine::Processor for AtOnce {
+            fn on_end(&self, span: crate::engine::Ended<'_>) {
+                if let Some(span) = span.take_data() {
+                    let _ = futures_executor::block_on(self.0.export(vec![span]));
+                }
+            }
+        }
+
+        let tracked = super::super::roots::TrackRoots::new(roots, AtOnce(exporter));
         let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
-            .with_span_processor(super::super::roots::TrackRoots::new(
-                roots,
-                opentelemetry_sdk::trace::SimpleSpanProcessor::new(exporter),
-            ))
+            .with_span_processor(crate::engine::ForSdk(Arc::new(tracked)))
             .build();
         let tracer = provider.tracer("test");
         let root =

@@ -17,13 +17,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use opentelemetry::Context;
-use opentelemetry::trace::{Span as _, SpanContext, SpanId, TraceContextExt as _, TraceId};
+use opentelemetry::trace::{SpanContext, SpanId, TraceId};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
-use crate::__private::{Processor, Record};
+use crate::engine::{Ended, Processor};
 
 /// Traces followed at once, and roots noted as not the last; past either,
 /// new ones print at their own root, so memory stays bounded when roots
@@ -86,17 +84,28 @@ impl<P> TrackRoots<P> {
 }
 
 impl<P: Processor> Processor for TrackRoots<P> {
-    fn started(&self, span: &SpanContext, parent: &SpanContext) {
+    fn on_start(&self, span: &SpanContext, parent: &SpanContext) {
         self.track(span, parent);
-        self.inner.started(span, parent);
+        self.inner.on_start(span, parent);
     }
 
-    fn ended(&self, finished: &mut Option<Record>) {
-        if let Some(record) = finished {
-            let local_root = record.parent_span_id == SpanId::INVALID || record.parent_is_remote;
-            self.note_end(&record.context, local_root);
+    fn on_end(&self, span: Ended<'_>) {
+        if let Some(context) = span.context() {
+            self.note_end(context, span.is_local_root());
         }
-        self.inner.ended(finished);
+        self.inner.on_end(span);
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown(timeout)
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
     }
 }
 
@@ -114,29 +123,5 @@ impl<P> TrackRoots<P> {
         if span.is_sampled() && (!parent.is_valid() || parent.is_remote()) {
             self.roots.started(span.trace_id());
         }
-    }
-}
-
-impl<P: SpanProcessor> SpanProcessor for TrackRoots<P> {
-    fn on_start(&self, span: &mut Span, cx: &Context) {
-        self.track(span.span_context(), cx.span().span_context());
-        self.inner.on_start(span, cx);
-    }
-
-    fn on_end(&self, span: SpanData) {
-        self.note_end(&span.span_context, super::exporter::is_local_root(&span));
-        self.inner.on_end(span);
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-
-    fn set_resource(&mut self, resource: &Resource) {
-        self.inner.set_resource(resource);
     }
 }

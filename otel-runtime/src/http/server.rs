@@ -56,7 +56,8 @@
 //! body is sent: the body type stays yours (no wrapper type in every
 //! signature), and a long stream (server-sent events, a download) does not
 //! keep a span open for its whole life. A request whose handler panics
-//! ends with status Error and `error.type = "panic"`.
+//! ends as a traced call that panics does: status Error, `error.type =
+//! "panic"`, and an `exception` event with the panic's message and place.
 
 use std::fmt;
 use std::future::Future;
@@ -267,6 +268,10 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let cx = start(&self.config, &request);
+        if cx.span().is_recording() {
+            // So that a handler's panic is recorded with its message.
+            crate::engine::install_panic_hook();
+        }
         // Current during `call` too: some services do their work there.
         let inner = {
             let _current = cx.clone().attach();
@@ -335,8 +340,8 @@ impl Drop for OnUnwind<'_> {
         if let Some(span) = self.0.take() {
             let span = span.cx.span();
             if span.is_recording() {
-                span.set_attribute(KeyValue::new("error.type", "panic"));
-                span.set_status(Status::error("the handler panicked"));
+                let (message, location) = crate::engine::last_panic();
+                crate::engine::record_panic(&span, message, location);
             }
         }
     }

@@ -1,33 +1,27 @@
 //! Setting up tracing once, in `main`: [`init`] for the standard
-//! environment variables, [`builder`] for settings in code.
+//! environment variables, [`builder`] for settings in code. Configuration
+//! only: what it sets up is the engine's (`crate::engine`).
 
-mod batch;
 mod env;
-mod loss;
 mod otlp;
+mod processors;
+mod propagators;
+mod resource;
 mod tls;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use std::{error, fmt};
 
-use opentelemetry::propagation::{
-    Extractor, Injector, TextMapCompositePropagator, TextMapPropagator,
-};
+use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::{KeyValue, global};
-use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 
-use batch::{Batch, Schedule};
+use crate::engine::{self, Built, Processor, Schedule, Setup};
 use env::EnvConfig;
 pub use env::ExporterKind;
-use loss::{Counted, CountedIn, Queue};
-pub use loss::{ExportStats, export_stats};
-
-use crate::__private::{Installed, Pipeline, Processor, Shared};
-use crate::console::{ConsoleExporter, OpenRoots, TrackRoots};
-use crate::limits::Truncating;
+use processors::{Batching, with_console, with_exporter};
+use propagators::BoxedPropagator;
 
 /// How long dropping the [`Guard`] waits for the last spans to be exported.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -192,7 +186,7 @@ impl Builder {
     ///
     /// # Errors
     /// [`InitError::AlreadyInitialized`] when called a second time.
-    pub fn init(self) -> Result<Guard, InitError> {
+    pub fn init(mut self) -> Result<Guard, InitError> {
         if INSTALLED.swap(true, Ordering::SeqCst) {
             return Err(InitError::AlreadyInitialized);
         }
@@ -202,44 +196,55 @@ impl Builder {
             eprintln!("otel_runtime: {problem}");
         }
         if env.disabled {
-            return Ok(Guard {
-                provider: None,
-                pipeline: None,
-            });
+            return Ok(Guard { tracing: None });
         }
-        let in_code = self.span_exporters;
-        let exporters = self.exporters.or(env.exporters).unwrap_or_else(|| {
-            if !in_code.is_empty() {
-                return Vec::new();
-            }
-            // The specification's default is OTLP; with no endpoint set,
-            // nothing would receive it, so show the trace here instead.
-            vec![if matches!(env.otlp_endpoint, env::Endpoint::Set(_)) {
-                ExporterKind::Otlp
-            } else {
-                ExporterKind::Console
-            }]
-        });
-        crate::limits::set_value_length(env.value_length_limit);
-        // The decision for root spans, when it depends on the trace ID alone
-        // (see `__private::sampling`).
+        engine::set_value_length(env.value_length_limit);
+        let resource = resource::resource(
+            self.service_name.take().or(env.service_name.take()),
+            std::mem::take(&mut env.resource_attributes),
+            std::mem::take(&mut self.resource),
+        );
+        // The decision for root spans, when it depends on the trace ID
+        // alone (see `engine::sampling`).
         let roots = match &self.sampler {
-            Some(sampler) => crate::__private::by_trace_id(sampler),
-            None => Some(env.root_sampler),
+            Some(sampler) => engine::by_trace_id(sampler),
+            None => Some(env.root_sampler.clone()),
         };
-        let sampler = self.sampler.unwrap_or(env.sampler);
+        let sampler = self.sampler.take().unwrap_or_else(|| env.sampler.clone());
         // Its decision for a child of an unsampled span is always to drop
         // (`Sampler::ParentBased` has no other), which traced calls use.
-        let parent_based = matches!(sampler, Sampler::ParentBased(_));
-        let resource = resource(
-            self.service_name.or(env.service_name),
-            env.resource_attributes,
-            self.resource,
-        );
-        let mut provider = SdkTracerProvider::builder()
-            .with_sampler(sampler.clone())
-            .with_span_limits(env.span_limits)
-            .with_resource(resource.clone());
+        let parent_decides = matches!(sampler, Sampler::ParentBased(_));
+        let setup = Setup {
+            sampler,
+            roots: roots.clone(),
+            limits: env.span_limits,
+            resource: Some(resource),
+        };
+        let built = engine::build(setup, self.processors(&env, &tls));
+        built.install(parent_decides, roots);
+        let propagator = self.propagator.take();
+        crate::untraced(|| match propagator {
+            Some(chosen) => global::set_text_map_propagator(BoxedPropagator(chosen)),
+            None => global::set_text_map_propagator(propagators::propagator(env.propagators)),
+        });
+        Ok(Guard {
+            tracing: Some(built),
+        })
+    }
+
+    /// A processor per exporter: those named in code or by
+    /// `OTEL_TRACES_EXPORTER` (the console once), then those given in
+    /// code. With none named, the console, or OTLP when an endpoint is set.
+    fn processors(&mut self, env: &EnvConfig, tls: &tls::Tls) -> Vec<Box<dyn Processor>> {
+        let in_code = std::mem::take(&mut self.span_exporters);
+        let named = self.exporters.take().or_else(|| env.exporters.clone());
+        let kinds = named.unwrap_or_else(|| match (in_code.is_empty(), &env.otlp_endpoint) {
+            (false, _) => Vec::new(),
+            // The specification's default is OTLP; with no endpoint set,
+            // nothing would receive it, so show the trace here instead.
+            (true, env::Endpoint::Set(_)) => vec![ExporterKind::Otlp],
+            (true, _) => vec![ExporterKind::Console],
+        });
         let batching = Batching {
             max_queue_size: env.max_queue_size,
             schedule: Schedule {
@@ -247,74 +252,51 @@ impl Builder {
                 max_batch: env.max_export_batch_size,
             },
         };
-        // Each processor goes to the SDK's provider and to the pipeline of
-        // spans that traced calls make directly (`__private::direct`).
-        let mut processors: Vec<Arc<dyn Processor>> = Vec::new();
-        let mut add = |mut processor: Box<dyn Processor>| {
-            processor.set_resource(&resource);
-            let processor: Arc<dyn Processor> = Arc::from(processor);
-            processors.push(processor.clone());
-            Shared(processor)
-        };
+        let mut processors = Vec::new();
         let mut console = false;
-        for kind in exporters {
-            let exporter = match (kind, env.otlp_endpoint.url()) {
-                (ExporterKind::Console, _) => None,
-                // Reported already.
-                (ExporterKind::Otlp, None) => None,
-                (ExporterKind::Otlp, Some(endpoint)) => {
-                    let settings = otlp::Settings {
-                        protocol: env.otlp_protocol,
-                        endpoint,
-                        headers: &env.otlp_headers,
-                        timeout: env.otlp_timeout,
-                    };
-                    match otlp::build(&settings, &tls) {
-                        Ok(exporter) => Some(exporter),
-                        // Say why, and lose nothing.
-                        Err(error) => {
-                            eprintln!(
-                                "otel_runtime: cannot set up the OTLP exporter: {error}; \
-                             printing traces on standard output instead"
-                            );
-                            None
-                        }
-                    }
-                }
-            };
-            let processor = match exporter {
-                Some(exporter) => with_exporter(exporter, batching),
+        for kind in kinds {
+            match otlp_exporter(kind, env, tls) {
+                Some(exporter) => processors.push(with_exporter(exporter, batching)),
                 // Once, even when the OTLP exporter falls back to it.
-                None if console => continue,
+                None if console => {}
                 None => {
                     console = true;
-                    with_console(batching)
+                    processors.push(with_console(batching));
                 }
-            };
-            provider = provider.with_span_processor(add(processor));
+            }
         }
-        for exporter in in_code {
-            provider = provider.with_span_processor(add((exporter.0)(batching)));
-        }
-        let provider = provider.build();
-        let pipeline = Pipeline::new(sampler, roots.clone(), env.span_limits, processors).leak();
-        install(provider.clone(), Some(pipeline));
-        if parent_based {
-            crate::__private::parent_decides_from_now();
-        }
-        // A sampler that keeps every root leaves nothing to skip.
-        if let Some(roots) = roots.filter(|roots| !matches!(roots, Sampler::AlwaysOn)) {
-            crate::__private::roots_decided_by(roots);
-        }
-        crate::untraced(|| match self.propagator {
-            Some(chosen) => global::set_text_map_propagator(BoxedPropagator(chosen)),
-            None => global::set_text_map_propagator(propagator(env.propagators)),
-        });
-        Ok(Guard {
-            provider: Some(provider),
-            pipeline: Some(pipeline),
-        })
+        processors.extend(in_code.into_iter().map(|exporter| (exporter.0)(batching)));
+        processors
     }
+}
+
+/// The OTLP exporter, for `ExporterKind::Otlp`; `None` for the console, or
+/// when OTLP cannot be set up (said why: the console takes its place, and
+/// nothing is lost).
+fn otlp_exporter(
+    kind: ExporterKind,
+    env: &EnvConfig,
+    tls: &tls::Tls,
+) -> Option<otlp::OtlpExporter> {
+    // With no usable endpoint, reported already.
+    let endpoint = match kind {
+        ExporterKind::Console => return None,
+        ExporterKind::Otlp => env.otlp_endpoint.url()?,
+    };
+    let settings = otlp::Settings {
+        protocol: env.otlp_protocol,
+        endpoint,
+        headers: &env.otlp_headers,
+        timeout: env.otlp_timeout,
+    };
+    otlp::build(&settings, tls)
+        .map_err(|error| {
+            eprintln!(
+                "otel_runtime: cannot set up the OTLP exporter: {error}; \
+                 printing traces on standard output instead"
+            );
+        })
+        .ok()
 }
 
 /// Installs `provider` as the global tracer provider, as
@@ -345,153 +327,9 @@ where
         .downcast_mut::<Option<SdkTracerProvider>>()
         .and_then(Option::take);
     match (sdk, provider) {
-        (Some(sdk), _) => install(sdk, None),
-        (None, Some(other)) => {
-            // Untraced: installing allocates under the global provider's
-            // write lock, which a traced allocator would wait on.
-            crate::untraced(|| global::set_tracer_provider(other));
-            crate::__private::provider_changed();
-        }
+        (Some(sdk), _) => engine::install(sdk, None),
+        (None, Some(other)) => engine::install_other(other),
         (None, None) => {}
-    }
-}
-
-/// Installs an SDK provider, with the pipeline of spans made directly when
-/// this crate built it.
-pub(crate) fn install(provider: SdkTracerProvider, direct: Option<&'static Pipeline>) {
-    let installed = Installed { provider, direct };
-    crate::untraced(|| global::set_tracer_provider(installed));
-    crate::__private::provider_changed();
-}
-
-/// `exporter` behind a batch processor (configured by `OTEL_BSP_*`), both
-/// counted, text values cut to the length limit.
-fn with_exporter(
-    exporter: impl opentelemetry_sdk::trace::SpanExporter + 'static,
-    batching: Batching,
-) -> Box<dyn Processor> {
-    let queue = Queue::new(batching.max_queue_size);
-    Box::new(CountedIn {
-        inner: batch(exporter, &queue, batching.schedule),
-        queue,
-    })
-}
-
-/// The console exporter, which prints a trace when the last of its local
-/// roots ends: a trace that comes back into this process through one of its
-/// HTTP servers is printed whole, once.
-fn with_console(batching: Batching) -> Box<dyn Processor> {
-    let roots = Arc::new(OpenRoots::default());
-    let exporter = ConsoleExporter::stdout().waiting_for(roots.clone());
-    let queue = Queue::new(batching.max_queue_size);
-    Box::new(CountedIn {
-        inner: TrackRoots::new(roots, batch(exporter, &queue, batching.schedule)),
-        queue,
-    })
-}
-
-/// The batch processors' settings (`OTEL_BSP_*`).
-#[derive(Clone, Copy, Debug)]
-struct Batching {
-    /// `OTEL_BSP_MAX_QUEUE_SIZE`, at most `env::MAX_QUEUE_SIZE`.
-    max_queue_size: usize,
-    schedule: Schedule,
-}
-
-/// A batch processor for `exporter`, behind `queue`, which admits spans in
-/// front of it.
-fn batch(
-    exporter: impl opentelemetry_sdk::trace::SpanExporter + 'static,
-    queue: &Arc<Queue>,
-    schedule: Schedule,
-) -> Batch {
-    let exporter = Counted {
-        inner: Truncating(exporter),
-        queue: queue.clone(),
-    };
-    Batch::new(exporter, schedule)
-}
-
-/// `service.name` first from code, then `OTEL_SERVICE_NAME`, then
-/// `OTEL_RESOURCE_ATTRIBUTES`, then the executable's name.
-fn resource(
-    service_name: Option<String>,
-    from_env: Vec<KeyValue>,
-    from_code: Vec<KeyValue>,
-) -> Resource {
-    let named_in_env = from_env.iter().any(|kv| kv.key.as_str() == "service.name");
-    let mut builder = Resource::builder_empty()
-        .with_detectors(&[Box::new(
-            opentelemetry_sdk::resource::TelemetryResourceDetector,
-        )])
-        .with_attributes(host_and_process())
-        .with_attributes(from_env);
-    match service_name {
-        Some(name) => builder = builder.with_service_name(name),
-        None if !named_in_env => builder = builder.with_service_name(executable_name()),
-        None => {}
-    }
-    builder.with_attributes(from_code).build()
-}
-
-/// `host.name`, `process.pid`, `process.executable.name` and `.path`.
-fn host_and_process() -> Vec<KeyValue> {
-    let mut attributes = vec![
-        KeyValue::new("process.pid", i64::from(std::process::id())),
-        KeyValue::new("process.executable.name", executable_name()),
-        KeyValue::new("process.runtime.name", "rust"),
-    ];
-    if let Ok(path) = std::env::current_exe() {
-        attributes.push(KeyValue::new(
-            "process.executable.path",
-            path.display().to_string(),
-        ));
-    }
-    // Linux keeps it here; elsewhere `HOSTNAME` may say.
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|name| name.trim().to_owned())
-        .filter(|name| !name.is_empty());
-    if let Some(host) = host {
-        attributes.push(KeyValue::new("host.name", host));
-    }
-    attributes
-}
-
-fn executable_name() -> String {
-    std::env::current_exe()
-        .ok()
-        .and_then(|path| {
-            path.file_stem()
-                .map(|stem| stem.to_string_lossy().into_owned())
-        })
-        .unwrap_or_else(|| "unknown_service".to_owned())
-}
-
-fn propagator(chosen: env::Propagators) -> TextMapCompositePropagator {
-    crate::propagation::w3c(chosen.trace_context, chosen.baggage)
-}
-
-/// A propagator chosen in code; `global` wants a sized one.
-#[derive(Debug)]
-struct BoxedPropagator(Box<dyn TextMapPropagator + Send + Sync>);
-
-impl TextMapPropagator for BoxedPropagator {
-    fn inject_context(&self, cx: &opentelemetry::Context, injector: &mut dyn Injector) {
-        self.0.inject_context(cx, injector);
-    }
-
-    fn extract_with_context(
-        &self,
-        cx: &opentelemetry::Context,
-        extractor: &dyn Extractor,
-    ) -> opentelemetry::Context {
-        self.0.extract_with_context(cx, extractor)
-    }
-
-    fn fields(&self) -> opentelemetry::propagation::text_map_propagator::FieldIter<'_> {
-        self.0.fields()
     }
 }
 
@@ -503,8 +341,7 @@ impl TextMapPropagator for BoxedPropagator {
 /// are still exported (unless the panic strategy is `abort`).
 #[must_use = "dropping the guard at once shuts tracing down"]
 pub struct Guard {
-    provider: Option<SdkTracerProvider>,
-    pipeline: Option<&'static Pipeline>,
+    tracing: Option<Built>,
 }
 
 impl Guard {
@@ -522,8 +359,8 @@ impl Guard {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
-        match &self.provider {
-            Some(provider) => crate::untraced(|| provider.force_flush()),
+        match &self.tracing {
+            Some(tracing) => tracing.flush(),
             None => Ok(()),
         }
     }
@@ -532,28 +369,21 @@ impl Guard {
 impl fmt::Debug for Guard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Guard")
-            .field("enabled", &self.provider.is_some())
+            .field("enabled", &self.tracing.is_some())
             .finish()
     }
 }
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        if let Some(provider) = self.provider.take() {
+        if let Some(tracing) = self.tracing.take() {
             otlp::shutting_down();
-            crate::untraced(|| {
-                // When the SDK's tracer stops handing spans on, so do the
-                // spans that traced calls make directly.
-                if let Some(pipeline) = self.pipeline {
-                    pipeline.shut_down();
-                }
-                if let Err(error) = provider.shutdown_with_timeout(SHUTDOWN_TIMEOUT) {
-                    eprintln!("otel_runtime: shutting tracing down: {error}");
-                }
-                if let Some(summary) = loss::summary() {
-                    eprintln!("{summary}");
-                }
-            });
+            if let Err(error) = tracing.shutdown(SHUTDOWN_TIMEOUT) {
+                eprintln!("otel_runtime: shutting tracing down: {error}");
+            }
+            if let Some(summary) = engine::loss_summary() {
+                eprintln!("{summary}");
+            }
         }
     }
 }

@@ -21,18 +21,8 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
+use super::env::OtlpProtocol;
 use super::tls::Tls;
-
-/// `OTEL_EXPORTER_OTLP_PROTOCOL`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OtlpProtocol {
-    /// `grpc`.
-    Grpc,
-    /// `http/protobuf`, the specification's default.
-    HttpProtobuf,
-    /// `http/json`, with the `otlp-json` feature.
-    HttpJson,
-}
 
 /// An OTLP exporter whose exports run on this crate's runtime.
 ///

@@ -21,44 +21,22 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use opentelemetry::trace::{
     Event, Link, SpanContext, SpanId, Status, TraceContextExt as _, TraceFlags, TraceId,
 };
 use opentelemetry::{Context, KeyValue};
-use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{
-    IdGenerator as _, RandomIdGenerator, Sampler, SamplingDecision, ShouldSample as _, Span,
-    SpanData, SpanLimits, SpanProcessor,
+    IdGenerator as _, RandomIdGenerator, Sampler, SamplingDecision, ShouldSample as _, SpanLimits,
 };
 use rand::rngs::SmallRng;
 use rand::{Rng as _, SeedableRng as _};
 
 use super::arg::Arg;
+use super::callsite::{self, CallSite};
+use super::processor::{Ended, Processor};
 use super::record::Record;
-use super::span::CallSite;
-
-/// A span processor that a directly made span can be handed to: its work
-/// at a span's start needs only the span's context and its parent's, not
-/// the SDK's `Span`.
-pub(crate) trait Processor: SpanProcessor {
-    /// What `on_start` does, for a span made directly.
-    fn started(&self, span: &SpanContext, parent: &SpanContext);
-
-    /// What `on_end` does, for a span made directly: a processor that
-    /// keeps the record takes it out of `finished`. One that exports on a
-    /// thread of its own makes the `SpanData` there.
-    ///
-    /// Not the record by value: it is some 300 bytes, and each call that it
-    /// is passed to by value copies it.
-    fn ended(&self, finished: &mut Option<Record>) {
-        if let Some(record) = finished.take() {
-            self.on_end(record.into_span_data());
-        }
-    }
-}
 
 /// What `init` (or the test helpers) set up: the sampler, the limits and
 /// the processors it gave the SDK's provider, kept here too.
@@ -111,8 +89,7 @@ impl Pipeline {
 
 /// Makes the span of one call of `site` under `parent`, when this module
 /// can: not when the provider is shutting down or telemetry is suppressed
-/// (the SDK's tracer then makes an empty span, as it should). `root` is the
-/// trace ID of a root already decided to be kept (see `sampling`).
+/// (the SDK's tracer then makes an empty span, as it should).
 ///
 /// Returns the span; or the links back, for the SDK's tracer.
 pub(crate) fn start(
@@ -137,7 +114,7 @@ pub(crate) fn start(
     // the SDK hands it the span's first attributes.
     let shown = pipeline
         .shows_attributes(parent)
-        .then(|| super::span::code_attributes(site));
+        .then(|| callsite::code_attributes(site));
     let decision = match root {
         Some(_) => SamplingDecision::RecordAndSample,
         None => pipeline.decide(
@@ -164,7 +141,7 @@ pub(crate) fn start(
     let flags = parent_context.trace_flags().with_sampled(sampled);
     let context = SpanContext::new(trace_id, span_id, flags, false, trace_state);
     for processor in &pipeline.processors {
-        processor.started(&context, parent_context);
+        processor.on_start(&context, parent_context);
     }
     Ok(Started::Recording(DirectSpan::new(
         pipeline,
@@ -365,9 +342,9 @@ impl DirectSpan {
             return;
         };
         for processor in others {
-            processor.ended(&mut Some(record.clone()));
+            processor.on_end(Ended::Record(&mut Some(record.clone())));
         }
-        last.ended(slot);
+        last.on_end(Ended::Record(slot));
         // Whether the last processor kept it or not, the span has ended.
         *slot = None;
     }
@@ -438,31 +415,6 @@ impl Drop for DirectSpan {
     }
 }
 
-/// A processor shared by the SDK's provider and [`Pipeline`]. Its resource
-/// is set before it is shared, as the SDK sets it only through `&mut`.
-#[derive(Debug)]
-pub(crate) struct Shared<P: ?Sized>(pub(crate) Arc<P>);
-
-impl<P: Processor + ?Sized> SpanProcessor for Shared<P> {
-    fn on_start(&self, span: &mut Span, cx: &Context) {
-        self.0.on_start(span, cx);
-    }
-
-    fn on_end(&self, span: SpanData) {
-        self.0.on_end(span);
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        self.0.force_flush()
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.0.shutdown_with_timeout(timeout)
-    }
-
-    fn set_resource(&mut self, _resource: &Resource) {}
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;
@@ -470,10 +422,13 @@ mod tests {
 
     use opentelemetry::InstrumentationScope;
     use opentelemetry::trace::{SpanId, SpanKind, TraceState, Tracer as _, TracerProvider as _};
-    use opentelemetry_sdk::trace::SdkTracerProvider;
+    use std::time::Duration;
+
+    use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData};
 
     use super::*;
-    use crate::__private::record::tests::SITE;
+    use crate::engine::processor::ForSdk;
+    use crate::engine::record::tests::SITE;
 
     /// Keeps what it is handed, and what it saw start.
     #[derive(Clone, Debug, Default)]
@@ -483,31 +438,14 @@ mod tests {
     }
 
     impl Processor for Keep {
-        fn started(&self, span: &SpanContext, parent: &SpanContext) {
+        fn on_start(&self, span: &SpanContext, parent: &SpanContext) {
             self.started
                 .lock()
                 .unwrap()
                 .push((span.clone(), parent.clone()));
         }
-    }
-
-    impl SpanProcessor for Keep {
-        fn on_start(&self, span: &mut Span, cx: &Context) {
-            use opentelemetry::trace::Span as _;
-            let parent = cx.span().span_context().clone();
-            self.started
-                .lock()
-                .unwrap()
-                .push((span.span_context().clone(), parent));
-        }
-        fn on_end(&self, span: SpanData) {
-            self.ended.lock().unwrap().push(span);
-        }
-        fn force_flush(&self) -> OTelSdkResult {
-            Ok(())
-        }
-        fn shutdown_with_timeout(&self, _: Duration) -> OTelSdkResult {
-            Ok(())
+        fn on_end(&self, span: Ended<'_>) {
+            self.ended.lock().unwrap().extend(span.take_data());
         }
     }
 
@@ -571,12 +509,12 @@ mod tests {
         let provider = SdkTracerProvider::builder()
             .with_sampler(sampler.clone())
             .with_span_limits(limits())
-            .with_span_processor(sdk.clone())
+            .with_span_processor(ForSdk(Arc::new(sdk.clone())))
             .build();
         let tracer = provider.tracer_with_scope(scope());
         let mut builder = tracer.span_builder(SITE.name);
         builder.span_kind = Some(SITE.kind.clone());
-        builder.attributes = Some(crate::__private::span::code_attributes(&SITE));
+        builder.attributes = Some(callsite::code_attributes(&SITE));
         builder.links = Some(vec![link(1, 3), link(2, 0)]);
         let mut span = tracer.build_with_context(builder, parent);
         let sdk_recording = opentelemetry::trace::Span::is_recording(&span);
@@ -792,10 +730,7 @@ mod tests {
         assert_ne!(second.span_context.span_id(), first.span_context.span_id());
         assert_eq!(second.parent_span_id, SpanId::INVALID);
         assert_eq!(second.name, SITE.name);
-        assert_eq!(
-            second.attributes,
-            crate::__private::span::code_attributes(&SITE)
-        );
+        assert_eq!(second.attributes, callsite::code_attributes(&SITE));
         assert!(second.events.is_empty() && second.links.is_empty());
         assert_eq!(second.status, Status::Unset);
         assert!(second.span_context.trace_state().get("vendor").is_none());

@@ -21,8 +21,8 @@ use opentelemetry_sdk::trace::{
     IdGenerator as _, RandomIdGenerator, Sampler, SamplingDecision, ShouldSample as _,
 };
 
+use super::callsite::CallSite;
 use super::provider;
-use super::span::CallSite;
 
 /// The sampler of root spans, as `init` set it up.
 static ROOTS: OnceLock<Sampler> = OnceLock::new();
@@ -62,6 +62,9 @@ pub(crate) fn known() -> bool {
 /// [`known`].
 #[inline]
 pub(crate) fn decide(site: &CallSite, parent: &Context) -> Root {
+    if !known() {
+        return Root::Undecided;
+    }
     match ROOTS.get() {
         Some(sampler) if !parent.span().span_context().is_valid() => {
             decide_root(sampler, site, parent)
@@ -132,7 +135,7 @@ mod tests {
         scope_name: "",
         scope_version: "",
         attributes: 0,
-        errors: super::super::outcome::ErrorMode {
+        errors: super::super::ErrorMode {
             record: false,
             exception_event: false,
             debug_message: false,

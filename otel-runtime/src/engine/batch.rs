@@ -31,13 +31,13 @@ use std::time::{Duration, Instant, SystemTime};
 use std::vec::Drain;
 
 use opentelemetry::Context;
-use opentelemetry::trace::SpanContext;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use thread_local::ThreadLocal;
 
-use crate::__private::{Processor, Record};
+use super::processor::{Ended, Processor};
+use super::record::Record;
 
 /// How long `force_flush` waits for the export thread, as the SDK's batch
 /// processor does.
@@ -206,14 +206,45 @@ impl Buffers {
 }
 
 impl Processor for Batch {
-    fn started(&self, _span: &SpanContext, _parent: &SpanContext) {}
-
     #[inline]
-    fn ended(&self, finished: &mut Option<Record>) {
-        if self.is_open() && finished.is_some() {
-            let full = self.buffers.add_record(finished);
-            self.announce_if(full);
+    fn on_end(&self, span: Ended<'_>) {
+        if !self.is_open() {
+            return;
         }
+        let full = match span {
+            Ended::Record(record) if record.is_some() => self.buffers.add_record(record),
+            Ended::Data(data) => match data.take() {
+                Some(data) => self.buffers.add_span(data),
+                None => return,
+            },
+            Ended::Record(_) => return,
+        };
+        self.announce_if(full);
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.ask(Message::Flush, FLUSH_TIMEOUT)
+    }
+
+    fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
+        self.buffers.shut.store(true, Ordering::Relaxed);
+        let result = self.ask(Message::Shutdown, timeout);
+        if result.is_ok() {
+            let worker = self
+                .worker
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            if let Some(worker) = worker {
+                // It has answered: all that is left is to return.
+                let _ = worker.join();
+            }
+        }
+        result
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        let _ = self.messages.try_send(Message::Resource(resource.clone()));
     }
 }
 
@@ -254,42 +285,6 @@ impl Finished {
     }
 }
 
-impl SpanProcessor for Batch {
-    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
-
-    fn on_end(&self, span: SpanData) {
-        if self.is_open() {
-            let full = self.buffers.add_span(span);
-            self.announce_if(full);
-        }
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        self.ask(Message::Flush, FLUSH_TIMEOUT)
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.buffers.shut.store(true, Ordering::Relaxed);
-        let result = self.ask(Message::Shutdown, timeout);
-        if result.is_ok() {
-            let worker = self
-                .worker
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take();
-            if let Some(worker) = worker {
-                // It has answered: all that is left is to return.
-                let _ = worker.join();
-            }
-        }
-        result
-    }
-
-    fn set_resource(&mut self, resource: &Resource) {
-        let _ = self.messages.try_send(Message::Resource(resource.clone()));
-    }
-}
-
 /// The export thread's state.
 struct Worker<E> {
     buffers: Arc<Buffers>,
@@ -307,7 +302,7 @@ impl<E: SpanExporter> Worker<E> {
     fn run(mut self) {
         // What the exporter does (an HTTP client's own spans) is not traced.
         let _suppressed = Context::enter_telemetry_suppressed_scope();
-        crate::__private::untraced(|| {
+        super::reentry::within(|| {
             let mut next = Instant::now().checked_add(self.delay);
             loop {
                 let message = match next {
@@ -437,6 +432,7 @@ impl Head<'_> {
 pub(crate) mod tests {
     use std::sync::atomic::AtomicU64;
 
+    use opentelemetry::trace::SpanContext;
     use opentelemetry::trace::{SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState};
     use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
 
@@ -534,8 +530,10 @@ pub(crate) mod tests {
         let batch = waiting_for_flush(&keep, 1000);
         for n in 1..=10 {
             match n % 2 {
-                0 => batch.ended(&mut Some(crate::__private::record::tests::record(n))),
-                _ => batch.on_end(span(n)),
+                0 => batch.on_end(Ended::Record(&mut Some(
+                    crate::engine::record::tests::record(n),
+                ))),
+                _ => batch.on_end(Ended::Data(&mut Some(span(n)))),
             }
         }
         batch.force_flush().unwrap();
@@ -553,7 +551,7 @@ pub(crate) mod tests {
                 let batch = batch.clone();
                 std::thread::spawn(move || {
                     for n in 0..150 {
-                        batch.on_end(span(thread * 1000 + n + 1));
+                        batch.on_end(Ended::Data(&mut Some(span(thread * 1000 + n + 1))));
                     }
                 })
             })
@@ -576,7 +574,7 @@ pub(crate) mod tests {
         let keep = Keep::default();
         let batch = waiting_for_flush(&keep, 10);
         for n in 1..=25 {
-            batch.on_end(span(n));
+            batch.on_end(Ended::Data(&mut Some(span(n))));
         }
         // Two full batches announced themselves; wait for their export.
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -624,7 +622,7 @@ pub(crate) mod tests {
         let keep = Keep::default();
         let batch = Arc::new(waiting_for_flush(&keep, 512));
         let ended = batch.clone();
-        std::thread::spawn(move || ended.on_end(span(5)))
+        std::thread::spawn(move || ended.on_end(Ended::Data(&mut Some(span(5)))))
             .join()
             .unwrap();
         batch.force_flush().unwrap();
@@ -641,7 +639,7 @@ pub(crate) mod tests {
                 max_batch: 512,
             },
         );
-        batch.on_end(span(7));
+        batch.on_end(Ended::Data(&mut Some(span(7))));
         let deadline = Instant::now() + Duration::from_secs(10);
         while keep.all().is_empty() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(5));
@@ -657,19 +655,22 @@ pub(crate) mod tests {
             .with_service_name("checkout")
             .build();
         batch.set_resource(&resource);
-        batch.on_end(span(1));
-        batch.on_end(span(2));
-        batch.shutdown_with_timeout(Duration::from_secs(5)).unwrap();
+        batch.on_end(Ended::Data(&mut Some(span(1))));
+        batch.on_end(Ended::Data(&mut Some(span(2))));
+        batch.shutdown(Duration::from_secs(5)).unwrap();
         assert_eq!(keep.all(), vec![1, 2]);
         assert!(keep.shut.load(Ordering::SeqCst));
         assert_eq!(keep.resource.lock().unwrap().as_ref(), Some(&resource));
-        batch.on_end(span(3));
+        batch.on_end(Ended::Data(&mut Some(span(3))));
         assert!(
             matches!(batch.force_flush(), Err(OTelSdkError::AlreadyShutdown)),
             "flushed after shutdown"
         );
         assert_eq!(keep.all(), vec![1, 2]);
-        assert!(batch.shutdown().is_err(), "shut down twice");
+        assert!(
+            batch.shutdown(Duration::from_secs(5)).is_err(),
+            "shut down twice"
+        );
     }
 
     #[test]
@@ -677,10 +678,10 @@ pub(crate) mod tests {
         let keep = Keep::default();
         let batch = waiting_for_flush(&keep, 512);
         keep.fail.store(true, Ordering::SeqCst);
-        batch.on_end(span(1));
+        batch.on_end(Ended::Data(&mut Some(span(1))));
         assert!(batch.force_flush().is_err());
         keep.fail.store(false, Ordering::SeqCst);
-        batch.on_end(span(2));
+        batch.on_end(Ended::Data(&mut Some(span(2))));
         batch.force_flush().unwrap();
         assert_eq!(keep.all(), vec![1, 2]);
     }

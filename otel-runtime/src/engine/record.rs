@@ -17,7 +17,7 @@ use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLimits, SpanLinks};
 use smallvec::SmallVec;
 
 use super::arg::Arg;
-use super::span::{CallSite, code_attributes};
+use super::callsite::{CallSite, code_attributes};
 
 /// How many arguments a record keeps without an allocation.
 const INLINE_ARGS: usize = 3;
@@ -241,7 +241,7 @@ pub(crate) mod tests {
     use opentelemetry::trace::{SpanKind, TraceFlags, TraceId, TraceState};
 
     use super::*;
-    use crate::__private::outcome::ErrorMode;
+    use crate::engine::ErrorMode;
 
     /// The call site of the tests' spans, here and in `direct`.
     pub(crate) static SITE: CallSite = CallSite {

@@ -15,13 +15,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt as _;
-use opentelemetry::Context;
 use opentelemetry::trace::SpanContext;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
-use crate::__private::{Processor, Record};
+use super::processor::{Ended, Processor};
 
 static ENDED: AtomicU64 = AtomicU64::new(0);
 static DROPPED: AtomicU64 = AtomicU64::new(0);
@@ -114,17 +113,27 @@ pub(crate) struct CountedIn<P> {
 }
 
 impl<P: Processor> Processor for CountedIn<P> {
-    fn started(&self, span: &SpanContext, parent: &SpanContext) {
-        self.inner.started(span, parent);
+    fn on_start(&self, span: &SpanContext, parent: &SpanContext) {
+        self.inner.on_start(span, parent);
     }
 
     #[inline]
-    fn ended(&self, finished: &mut Option<Record>) {
-        if let Some(record) = finished {
-            if self.admit(&record.context) {
-                self.inner.ended(finished);
-            }
+    fn on_end(&self, span: Ended<'_>) {
+        if span.context().is_some_and(|context| self.admit(context)) {
+            self.inner.on_end(span);
         }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown(timeout)
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
     }
 }
 
@@ -157,30 +166,6 @@ impl<P> CountedIn<P> {
     }
 }
 
-impl<P: SpanProcessor> SpanProcessor for CountedIn<P> {
-    fn on_start(&self, span: &mut Span, cx: &Context) {
-        self.inner.on_start(span, cx);
-    }
-
-    fn on_end(&self, span: SpanData) {
-        if self.admit(&span.span_context) {
-            self.inner.on_end(span);
-        }
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-
-    fn set_resource(&mut self, resource: &Resource) {
-        self.inner.set_resource(resource);
-    }
-}
-
 /// An exporter whose outcomes are counted, whose finished batches free
 /// their places in the [`Queue`], and whose panics become failed exports
 /// (a panic would otherwise end the batch processor's thread, and every
@@ -200,7 +185,7 @@ impl<E: SpanExporter> SpanExporter for Counted<E> {
             .unwrap_or_else(|panic| {
                 Err(OTelSdkError::InternalFailure(format!(
                     "the exporter panicked: {}",
-                    crate::__private::panic::payload_message(&*panic)
+                    super::panic::payload_message(&*panic)
                 )))
             });
         self.queue.release(spans);
@@ -291,8 +276,9 @@ mod tests {
             inner: Panicking,
             queue: queue.clone(),
         };
-        let result =
-            futures::executor::block_on(exporter.export(vec![crate::init::batch::tests::span(1)]));
+        let result = futures::executor::block_on(
+            exporter.export(vec![crate::engine::batch::tests::span(1)]),
+        );
         assert!(
             matches!(&result, Err(OTelSdkError::InternalFailure(why)) if why == "the exporter panicked: boom"),
             "{result:?}"

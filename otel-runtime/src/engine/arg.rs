@@ -7,12 +7,12 @@
 //! shared lock. Short text is kept inline here instead, and becomes a
 //! `Value` on the export thread.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use arrayvec::ArrayString;
 use opentelemetry::Value;
 
-use crate::limits;
+use super::limits;
 
 /// How many bytes of text are kept inline: as many as fit, with their
 /// length and the tag, in the 40 bytes that an `Arg` holding a `Value`
@@ -44,9 +44,7 @@ impl Arg {
         // limit of that many or more.
         if limits::value_length() >= SHORT {
             let mut short = ArrayString::new();
-            let written =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| short.write_fmt(args)));
-            match written {
+            match limits::write_user(&mut short, args) {
                 Ok(Ok(())) => return Arg::Short(short),
                 // Too long for inline text (or an implementation's own
                 // error): formatted again, the long way, which keeps what
@@ -54,7 +52,7 @@ impl Arg {
                 // implementation runs twice; the first run stops at the
                 // first piece that does not fit.
                 Ok(Err(fmt::Error)) => {}
-                Err(_) => return Arg::Value(Value::String(limits::PANICKED.into())),
+                Err(limits::Panicked) => return Arg::Value(Value::String(limits::PANICKED.into())),
             }
         }
         Arg::Value(Value::String(limits::format(args).into()))

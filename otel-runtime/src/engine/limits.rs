@@ -12,7 +12,7 @@
 //! is caught: the value is recorded as `<formatting panicked>` and the
 //! traced call goes on as it would untraced.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use opentelemetry::{Array, KeyValue, StringValue, Value};
@@ -36,31 +36,40 @@ pub(crate) fn value_length() -> usize {
 /// What a value whose `Debug` or `Display` panicked is recorded as.
 pub(crate) const PANICKED: &str = "<formatting panicked>";
 
-/// Formats `args`, keeping at most the limit's number of characters. A
-/// `Debug` or `Display` implementation that panics does not change what the
-/// traced call does: its text is [`PANICKED`].
-pub(crate) fn format(args: fmt::Arguments<'_>) -> String {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| format_bounded(args)))
-        .unwrap_or_else(|_| PANICKED.to_owned())
+/// A user's `Debug` or `Display` implementation panicked.
+pub(crate) struct Panicked;
+
+/// Runs a user's `Debug` or `Display` implementation, writing into `out`:
+/// the one place where the crate runs them, under `catch_unwind`, so that
+/// one that panics leaves the traced call as it would be untraced.
+pub(crate) fn write_user(
+    out: &mut impl fmt::Write,
+    args: fmt::Arguments<'_>,
+) -> Result<fmt::Result, Panicked> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| out.write_fmt(args)))
+        .map_err(|_| Panicked)
 }
 
-fn format_bounded(args: fmt::Arguments<'_>) -> String {
+/// Formats `args`, keeping at most the limit's number of characters; the
+/// text of one that panics is [`PANICKED`].
+///
+/// Not `fmt::format`, which panics when an implementation returns
+/// `fmt::Error` of its own: the program's panic hook would run for a value
+/// we only record. What was written before the error is kept. Under a
+/// limit, an error only means the text reached it.
+pub(crate) fn format(args: fmt::Arguments<'_>) -> String {
     let limit = value_length();
-    if limit == UNLIMITED {
-        // Not `fmt::format`, which panics when an implementation returns
-        // `fmt::Error` of its own: the program's panic hook would run for a
-        // value we only record. What was written before the error is kept.
+    let written = if limit == UNLIMITED {
         let mut text = String::new();
-        let _ = text.write_fmt(args);
-        return text;
-    }
-    let mut bounded = Bounded {
-        text: String::new(),
-        chars_left: limit,
+        write_user(&mut text, args).map(|_| text)
+    } else {
+        let mut bounded = Bounded {
+            text: String::new(),
+            chars_left: limit,
+        };
+        write_user(&mut bounded, args).map(|_| bounded.text)
     };
-    // An error only means the text reached the limit.
-    let _ = bounded.write_fmt(args);
-    bounded.text
+    written.unwrap_or_else(|Panicked| PANICKED.to_owned())
 }
 
 /// A `String` that refuses text past its limit, which makes a `Debug` or
@@ -157,6 +166,8 @@ impl<E: SpanExporter> SpanExporter for Truncating<E> {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
 
     fn bounded(limit: usize, args: fmt::Arguments<'_>) -> String {
@@ -203,8 +214,8 @@ mod tests {
                 Err(fmt::Error)
             }
         }
-        // `format` would catch a panic; `format_bounded` must not raise one.
-        assert_eq!(format_bounded(format_args!("{Fails}")), "partial");
+        // Not `<formatting panicked>`: no panic was raised (and caught).
+        assert_eq!(format(format_args!("{Fails}")), "partial");
         assert_eq!(bounded(3, format_args!("{Fails}")), "par");
     }
 

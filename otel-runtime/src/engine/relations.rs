@@ -139,3 +139,51 @@ impl<T: IntoLink + Clone> IntoLink for &T {
         self.clone().into_link()
     }
 }
+
+/// The `parent` and `links` of one call, as its options' expressions give
+/// them. Built by the expansion:
+/// `Relations::new().parent(&(expr)).link(&(a)).link(&(b))`.
+pub struct Relations {
+    pub(super) parent: Option<Context>,
+    pub(super) links: Vec<Link>,
+}
+
+impl Relations {
+    /// No parent (the current context) and no link.
+    #[inline]
+    pub fn new() -> Self {
+        Relations {
+            parent: None,
+            links: Vec::new(),
+        }
+    }
+
+    /// The span's parent.
+    pub fn parent(mut self, parent: impl IntoParent) -> Self {
+        self.parent = parent.into_parent();
+        self
+    }
+
+    /// One link of the span.
+    pub fn link(mut self, link: impl IntoLink) -> Self {
+        self.links.extend(link.into_link());
+        self
+    }
+
+    /// A link of the span per item.
+    pub fn links<I>(mut self, links: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: IntoLink,
+    {
+        self.links
+            .extend(links.into_iter().filter_map(IntoLink::into_link));
+        self
+    }
+}
+
+impl Default for Relations {
+    fn default() -> Self {
+        Relations::new()
+    }
+}

@@ -21,14 +21,14 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use opentelemetry::InstrumentationScope;
 use opentelemetry::global::{self, BoxedTracer};
-use opentelemetry::trace::TracerProvider;
+use opentelemetry::trace::{Link, Span as _, TraceContextExt as _, TracerProvider};
+use opentelemetry::{Context, InstrumentationScope};
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
+use super::callsite::{CallSite, code_attributes};
 use super::direct::Pipeline;
-use super::provider;
-use super::span::CallSite;
+use super::{panic, provider};
 
 /// How many spans a thread starts with its tracers before asking again.
 const REFRESH_EVERY: u32 = 1024;
@@ -211,4 +211,93 @@ impl TracerProvider for Installed {
         }
         tracer
     }
+}
+
+impl Tracer {
+    /// Builds the span of a call of `site` under `parent` (or the current
+    /// context): its context, and whether it records; `None` when the
+    /// tracer is a no-op one.
+    pub(crate) fn build(
+        &self,
+        site: &'static CallSite,
+        parent: Option<&Context>,
+        links: Vec<Link>,
+        epoch: u64,
+    ) -> Option<(Context, bool)> {
+        match self {
+            Tracer::Sdk { tracer, .. } => build(tracer, site, parent, links, epoch),
+            Tracer::Global(tracer) => build(tracer, site, parent, links, epoch),
+        }
+    }
+}
+
+fn build<T: opentelemetry::trace::Tracer>(
+    tracer: &T,
+    site: &'static CallSite,
+    parent: Option<&Context>,
+    links: Vec<Link>,
+    epoch: u64,
+) -> Option<(Context, bool)>
+where
+    T::Span: Send + Sync + 'static,
+{
+    match parent {
+        Some(parent) => build_under(tracer, site, parent, links, epoch),
+        None => Context::map_current(|current| build_under(tracer, site, current, links, epoch)),
+    }
+}
+
+/// Builds the span and puts it in its context at once. The SDK's span is
+/// some 400 bytes: every time it is passed on by value, it is copied, so it
+/// goes from the SDK's build straight to its place on the heap, and the
+/// builder's fields are set in place rather than through its methods.
+#[inline(always)]
+fn build_under<T: opentelemetry::trace::Tracer>(
+    tracer: &T,
+    site: &'static CallSite,
+    parent: &Context,
+    links: Vec<Link>,
+    epoch: u64,
+) -> Option<(Context, bool)>
+where
+    T::Span: Send + Sync + 'static,
+{
+    let parent_span = parent.span();
+    let parent_context = parent_span.span_context();
+    let mut builder = tracer.span_builder(site.name);
+    builder.span_kind = Some(site.kind.clone());
+    if !links.is_empty() {
+        builder.links = Some(links);
+    }
+    // The attributes go in the builder, in one list of the right size (the
+    // SDK keeps it as the span's), unless the parent did not sample its
+    // trace: then the span is all but sure to be dropped, and they wait for
+    // the sampler's decision.
+    let presized = parent_context.is_sampled() || !parent_context.is_valid();
+    if presized {
+        builder.attributes = Some(code_attributes(site));
+    }
+    let mut span = tracer.build_with_context(builder, parent);
+    // Only the no-op provider hands back its parent's context: an SDK span,
+    // even a sampled-out one, has an ID of its own.
+    let inherited = span.span_context() == parent_context;
+    provider::observed(inherited, epoch);
+    if inherited {
+        // The next full start (a recheck) must ask the global provider
+        // again, not reuse the no-op tracer.
+        forget();
+        return None;
+    }
+    // A sampled-out span has its own ID and is made current too, so that
+    // its children know their trace was sampled out.
+    let recording = span.is_recording();
+    if recording {
+        panic::install_hook();
+        if !presized {
+            for attribute in code_attributes(site) {
+                span.set_attribute(attribute);
+            }
+        }
+    }
+    Some((parent.with_span(span), recording))
 }

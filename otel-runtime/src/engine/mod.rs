@@ -1,0 +1,71 @@
+//! The span engine: the path of a traced call's span, from its start to
+//! the exporter. `ARCHITECTURE.md` at the root draws it.
+//!
+//! - **Start.** The expansion names a [`CallSite`] (`callsite`) and calls
+//!   [`start`] (`span`). `route` decides where the span is made: nowhere
+//!   (no provider is installed, known without asking, see `provider`; or
+//!   the caller's trace was sampled out), directly by `init`'s pipeline
+//!   (`direct`, with the root's sampling decided first in `sampling`), or
+//!   by a tracer of the global provider (`tracers`, kept per thread).
+//! - **Record.** While it is not yet current, the span takes the call's
+//!   arguments ([`Arg`], short text kept inline); a span made directly
+//!   keeps them in a [`Record`](record), timed by `clock`.
+//! - **End.** [`Active`] ends the span when the call returns, a future
+//!   completes, or either is dropped; errors and panics are recorded in
+//!   one place (`errors`, with `panic` for the message of a panic).
+//! - **Export.** A finished span goes to each [`Processor`] (`processor`:
+//!   one interface, one finished-span type, [`Ended`]): in `init`'s
+//!   pipeline, a counted queue (`loss`) in front of the batch processor
+//!   (`batch`), whose export thread makes `SpanData` and calls the
+//!   exporter.
+//! - **Around it.** `reentry` keeps the machinery from tracing itself;
+//!   `limits` bounds and formats user values; `install` installs a
+//!   provider, the SDK's and the engine's together.
+//!
+//! Imports run one way: the public API and `init` call in here, and so do
+//! the expansions (through `__private`); nothing here calls out.
+
+mod arg;
+mod batch;
+mod callsite;
+mod clock;
+mod direct;
+mod errors;
+mod future;
+mod install;
+mod limits;
+mod loss;
+mod panic;
+mod processor;
+mod provider;
+pub(crate) mod record;
+mod reentry;
+mod relations;
+mod route;
+mod sampling;
+mod span;
+mod tracers;
+
+pub use arg::Arg;
+pub use callsite::{CallSite, ErrorMode, function_name};
+pub use future::Instrumented;
+pub use loss::{ExportStats, export_stats};
+pub use relations::{IntoLink, IntoParent, Relations};
+pub use span::{Active, Entered, Starting, start, start_with};
+
+pub(crate) use batch::{Batch, Schedule};
+pub(crate) use errors::ErrorText;
+pub(crate) use install::{Built, Setup, build, install, install_other};
+pub(crate) use limits::{Truncating, set_value_length};
+pub(crate) use loss::{Counted, CountedIn, Queue, summary as loss_summary};
+#[cfg(test)]
+pub(crate) use processor::ForSdk;
+pub(crate) use processor::{Ended, Processor};
+pub(crate) use reentry::within as untraced;
+pub(crate) use sampling::by_trace_id;
+
+// For the HTTP server's panics, recorded as a traced call's are.
+#[cfg(feature = "tower")]
+pub(crate) use errors::record_panic;
+#[cfg(feature = "tower")]
+pub(crate) use panic::{install_hook as install_panic_hook, take_last as last_panic};

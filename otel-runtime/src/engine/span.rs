@@ -1,0 +1,312 @@
+//! Starting, entering and ending the span of one `#[traced]` call.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use opentelemetry::trace::{SpanRef, TraceContextExt as _};
+use opentelemetry::{Context, ContextGuard, KeyValue};
+
+use super::arg::Arg;
+use super::callsite::{CallSite, NO_SITE};
+use super::errors::{self, ErrorText};
+use super::relations::Relations;
+use super::route::{self, Carrier};
+use super::{panic, provider, reentry};
+
+/// Starts the span of one call as a child of the current context.
+///
+/// A call made from inside the tracing machinery (see `reentry`) gets no
+/// span at all.
+#[inline]
+pub fn start(site: &'static CallSite) -> Starting {
+    if provider::known_absent() || provider::under_unsampled_parent() {
+        return Starting(None);
+    }
+    start_related(site, Relations::new)
+}
+
+/// Starts the span of one call with the parent and links that `relations`
+/// returns (the `parent` and `links` options). `relations` runs only when a
+/// span is started in full, so that with no provider the user's
+/// expressions cost nothing.
+#[inline]
+pub fn start_with(site: &'static CallSite, relations: impl FnOnce() -> Relations) -> Starting {
+    if provider::known_absent() {
+        return Starting(None);
+    }
+    start_related(site, relations)
+}
+
+fn start_related(site: &'static CallSite, relations: impl FnOnce() -> Relations) -> Starting {
+    let Some(inside) = reentry::enter_to_start() else {
+        return Starting(None);
+    };
+    // Evaluated inside the machinery: a traced call in the user's expression
+    // (or in a propagator it calls) runs untraced instead of recursing.
+    start_in_full(site, inside, relations())
+}
+
+fn start_in_full(
+    site: &'static CallSite,
+    inside: reentry::Inside,
+    relations: Relations,
+) -> Starting {
+    let Relations { parent, links } = relations;
+    Starting(
+        route::start_span(site, parent, links).map(|carrier| StartingSpan {
+            carrier,
+            site,
+            _inside: inside,
+        }),
+    )
+}
+
+/// A started span that is not yet current: the time to record arguments.
+/// `None` when there is no span to make (no provider installed): then every
+/// step after this one is a test of `None`.
+pub struct Starting(Option<StartingSpan>);
+
+/// Until it is activated, the thread counts as inside the tracing
+/// machinery: recording an argument runs its `Debug` impl, which may call
+/// traced code (an allocator).
+struct StartingSpan {
+    /// The span, not yet current.
+    carrier: Carrier,
+    site: &'static CallSite,
+    _inside: reentry::Inside,
+}
+
+impl Starting {
+    /// Whether the span records anything. When it does not (no provider, or
+    /// sampled out), the expansion evaluates no argument at all.
+    #[inline]
+    pub fn is_recording(&self) -> bool {
+        matches!(&self.0, Some(starting) if starting.carrier.is_recording())
+    }
+
+    /// Sets one attribute; `None` (an `Option` that is `None`) sets nothing.
+    #[inline]
+    pub fn attr(&mut self, key: &'static str, value: Option<Arg>) {
+        let (Some(starting), Some(value)) = (&mut self.0, value) else {
+            return;
+        };
+        match &mut starting.carrier {
+            Carrier::Direct { span, .. } => span.arg(key, value),
+            Carrier::Context { cx, .. } => {
+                cx.span()
+                    .set_attribute(KeyValue::new(key, value.into_value()));
+            }
+        }
+    }
+
+    /// Makes the span current for the rest of a synchronous body.
+    #[inline]
+    pub fn enter(self) -> Entered {
+        match self.0 {
+            None => Entered(None),
+            Some(starting) => starting.entered(),
+        }
+    }
+
+    /// Turns the span into a value that a future carries from poll to poll.
+    #[inline]
+    pub fn activate(self) -> Active {
+        match self.0 {
+            Some(starting) => starting.into_active(),
+            None => Active::idle(),
+        }
+    }
+}
+
+impl StartingSpan {
+    /// Makes the span current. Out of line: the caller then builds no
+    /// `Entered` of its own to move into place, which with no span to
+    /// enter cost a dozen instructions.
+    #[inline(never)]
+    fn entered(self) -> Entered {
+        let entered = match self.carrier {
+            // Sampled out: current, and nothing to end, so its context
+            // moves into the guard.
+            Carrier::Context {
+                cx,
+                recording: false,
+            } => EnteredSpan {
+                active: Active::idle(),
+                guard: Some(cx.attach()),
+            },
+            // Ended through `active`, which keeps the context.
+            _ => {
+                let active = self.into_active();
+                let guard = active.attach_inside();
+                EnteredSpan { active, guard }
+            }
+        };
+        Entered(Some(entered))
+    }
+
+    /// Makes the context that carries the span; the thread leaves the
+    /// machinery as `self._inside` drops.
+    #[inline]
+    fn into_active(self) -> Active {
+        let recording = self.carrier.is_recording();
+        let direct = matches!(self.carrier, Carrier::Direct { .. });
+        Active {
+            cx: Some(self.carrier.into_context()),
+            site: self.site,
+            recording,
+            direct,
+            panicking_at_start: recording && std::thread::panicking(),
+            panic_recorded: AtomicBool::new(false),
+        }
+    }
+}
+
+/// A span that is current or will be made current: ends when dropped.
+pub struct Active {
+    cx: Option<Context>,
+    site: &'static CallSite,
+    recording: bool,
+    /// Made directly (`direct`): its end time is read from `clock`.
+    direct: bool,
+    panicking_at_start: bool,
+    // A future's poll records its panic before the future is dropped.
+    panic_recorded: AtomicBool,
+}
+
+impl Active {
+    /// No span: what a call without a provider carries.
+    #[inline]
+    const fn idle() -> Active {
+        Active {
+            cx: None,
+            site: &NO_SITE,
+            recording: false,
+            direct: false,
+            panicking_at_start: false,
+            panic_recorded: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether the span records anything.
+    #[inline]
+    pub fn is_recording(&self) -> bool {
+        self.recording
+    }
+
+    /// Makes the span current until the guard drops.
+    #[inline]
+    pub fn attach(&self) -> Option<ContextGuard> {
+        self.cx.as_ref()?;
+        reentry::within(|| self.attach_inside())
+    }
+
+    fn attach_inside(&self) -> Option<ContextGuard> {
+        self.cx.as_ref().map(|cx| cx.clone().attach())
+    }
+
+    /// Runs `f` on the span when it records. The thread is inside the
+    /// machinery meanwhile: `f` may format user values.
+    pub(crate) fn with_span(&self, f: impl FnOnce(SpanRef<'_>)) {
+        if let (true, Some(cx)) = (self.recording, &self.cx) {
+            reentry::within(|| f(cx.span()));
+        }
+    }
+
+    /// Records the return value under `return` (the `ret` option).
+    pub fn record_return(&self, value: Option<Arg>) {
+        if let Some(value) = value {
+            self.with_span(|span| span.set_attribute(KeyValue::new("return", value.into_value())));
+        }
+    }
+
+    /// Records an `Err` the call returned, as its call site says.
+    pub(crate) fn record_error(&self, error: ErrorText<'_>) {
+        let mode = self.site.errors;
+        if mode.record {
+            self.with_span(|span| errors::record_error(&span, mode, error));
+        }
+    }
+
+    /// Records that the call panicked, with the panic's message and place
+    /// when this crate's panic hook saw it.
+    pub(crate) fn record_panic(&self) {
+        if self.panic_recorded.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        self.with_span(|span| {
+            let (message, location) = panic::take_last();
+            errors::record_panic(&span, message, location);
+        });
+    }
+
+    pub(crate) fn set_cancelled(&self) {
+        self.with_span(|span| span.set_attribute(KeyValue::new("code.cancelled", true)));
+    }
+
+    /// Ends the span, once.
+    #[inline]
+    fn finish(&mut self) {
+        if self.cx.is_some() {
+            self.finish_span();
+        }
+    }
+
+    /// Ends the span and drops its context, inside the machinery: both
+    /// may run a traced `Drop` (a processor's, an allocator's).
+    fn finish_span(&mut self) {
+        reentry::within(|| {
+            // Unwinding from a panic that began inside this call, not one
+            // that was already under way when the call started (a traced
+            // `Drop`).
+            if self.recording && std::thread::panicking() && !self.panicking_at_start {
+                self.record_panic();
+            }
+            if let Some(cx) = self.cx.take() {
+                match (self.recording, self.direct) {
+                    // `end()` would read the wall clock.
+                    (true, true) => cx.span().end_with_timestamp(super::clock::now()),
+                    (true, false) => cx.span().end(),
+                    (false, _) => {}
+                }
+            }
+        });
+    }
+}
+
+impl Drop for Active {
+    #[inline]
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+/// A span that is current until dropped, for synchronous bodies; `None`
+/// when there is none.
+pub struct Entered(Option<EnteredSpan>);
+
+struct EnteredSpan {
+    active: Active,
+    guard: Option<ContextGuard>,
+}
+
+impl Drop for EnteredSpan {
+    fn drop(&mut self) {
+        // Ended while still current, then made no longer current.
+        reentry::within(|| {
+            self.active.finish();
+            drop(self.guard.take());
+        });
+    }
+}
+
+impl std::ops::Deref for Entered {
+    type Target = Active;
+
+    #[inline]
+    fn deref(&self) -> &Active {
+        static IDLE: Active = Active::idle();
+        match &self.0 {
+            Some(entered) => &entered.active,
+            None => &IDLE,
+        }
+    }
+}
