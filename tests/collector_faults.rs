@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use otel_runtime::{export_stats, traced};
 use python::Receiver;
-use support::{child_command, child_role, closed_port, run_child};
+use serde::{Deserialize, Serialize};
+use support::{closed_port, in_child};
 
 #[traced]
 fn checkout(order: u32) -> u32 {
@@ -31,31 +32,13 @@ fn step(phase: &str, n: u32) -> u32 {
     n + phase.len() as u32
 }
 
-#[test]
-fn child() {
-    let Some(role) = child_role() else {
-        return;
-    };
-    match role.as_str() {
-        // Three spans per order.
-        "orders" => {
-            let guard = otel_runtime::init().unwrap();
-            for order in 0..2 {
-                checkout(order);
-            }
-            drop(guard);
-        }
-        "flood" => {
-            let guard = otel_runtime::init().unwrap();
-            for n in 0..500 {
-                step("flood", n);
-            }
-            drop(guard);
-        }
-        "flood-slow-collector" => flood_a_slow_collector(),
-        "outages" => through_outages(),
-        other => panic!("unknown child role {other}"),
+/// A program that makes three spans per order, for two orders.
+fn two_orders() {
+    let guard = otel_runtime::init().unwrap();
+    for order in 0..2 {
+        checkout(order);
     }
+    drop(guard);
 }
 
 #[test]
@@ -63,15 +46,13 @@ fn a_collector_that_is_down_neither_crashes_nor_hangs_the_program() {
     for protocol in ["grpc", "http/protobuf"] {
         let closed = closed_port();
         let endpoint = format!("http://127.0.0.1:{}", closed.port());
+        let env = [
+            ("OTEL_TRACES_EXPORTER", "otlp"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+        ];
         let started = Instant::now();
-        let printed = run_child(
-            "orders",
-            &[
-                ("OTEL_TRACES_EXPORTER", "otlp"),
-                ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
-                ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
-            ],
-        );
+        let printed = in_child(&env, two_orders);
         // While the program runs, the exporter would retry for up to the
         // export timeout (10 s); its last exports, at shutdown, are tried
         // once.
@@ -122,18 +103,22 @@ fn silent_collector() -> u16 {
 
 #[test]
 fn a_full_queue_drops_spans_and_says_how_many() {
+    let flood = support::child(|| {
+        let guard = otel_runtime::init().unwrap();
+        for n in 0..500 {
+            step("flood", n);
+        }
+        drop(guard);
+    });
     let endpoint = format!("http://127.0.0.1:{}", silent_collector());
-    let printed = run_child(
-        "flood",
-        &[
-            ("OTEL_TRACES_EXPORTER", "otlp"),
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
-            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
-            ("OTEL_EXPORTER_OTLP_TIMEOUT", "300"),
-            ("OTEL_BSP_MAX_QUEUE_SIZE", "16"),
-            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "16"),
-        ],
-    );
+    let printed = flood.run(&[
+        ("OTEL_TRACES_EXPORTER", "otlp"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "300"),
+        ("OTEL_BSP_MAX_QUEUE_SIZE", "16"),
+        ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "16"),
+    ]);
     // 500 spans into a queue of 16 that a silent collector never drains:
     // all but 16 are dropped, said at once (one line), and none delivered.
     let warnings: Vec<_> = printed
@@ -217,9 +202,17 @@ fn memory_kib() -> (u64, u64) {
 const FLOOD_THREADS: u32 = 2;
 const FLOOD_SPANS_PER_THREAD: u32 = 150_000;
 
-/// Floods a collector that takes its time; prints how much memory grew
-/// and how long the slowest traced call took.
-fn flood_a_slow_collector() {
+/// What [`flood_a_slow_collector`] saw.
+#[derive(Serialize, Deserialize)]
+struct Flooded {
+    grew_kib: u64,
+    slowest_us: u64,
+    dropped: u64,
+}
+
+/// Floods a collector that takes its time; returns how much memory grew,
+/// how long the slowest traced call took, and how many spans were dropped.
+fn flood_a_slow_collector() -> Flooded {
     let guard = otel_runtime::init().unwrap();
     let flood = |spans: u32| {
         let threads: Vec<_> = (0..FLOOD_THREADS)
@@ -246,23 +239,13 @@ fn flood_a_slow_collector() {
     let (before, _) = memory_kib();
     let slowest = flood(FLOOD_SPANS_PER_THREAD);
     let (_, peak) = memory_kib();
-    let stats = export_stats();
-    println!(
-        "grew_kib={} slowest_us={} dropped={}",
-        peak.saturating_sub(before),
-        slowest.as_micros(),
-        stats.dropped
-    );
+    let flooded = Flooded {
+        grew_kib: peak.saturating_sub(before),
+        slowest_us: u64::try_from(slowest.as_micros()).unwrap(),
+        dropped: export_stats().dropped,
+    };
     drop(guard);
-}
-
-/// `key=value` out of the child's report.
-fn reported(stdout: &str, key: &str) -> u64 {
-    stdout
-        .split_whitespace()
-        .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))
-        .and_then(|value| value.parse().ok())
-        .unwrap_or_else(|| panic!("no {key} in: {stdout}"))
+    flooded
 }
 
 /// A slow collector and a flood of spans: memory stays bounded by the
@@ -270,34 +253,32 @@ fn reported(stdout: &str, key: &str) -> u64 {
 /// exporter, and what was dropped is counted and said.
 #[test]
 fn a_slow_collector_under_a_flood_costs_bounded_memory_and_no_waiting() {
+    let child = support::child(flood_a_slow_collector);
     let delay = Duration::from_millis(500);
     let endpoint = format!("http://127.0.0.1:{}", slow_collector(delay));
-    let printed = run_child(
-        "flood-slow-collector",
-        &[
-            ("OTEL_TRACES_EXPORTER", "otlp"),
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
-            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
-        ],
-    );
-    let out = &printed.stdout;
+    let printed = child.run(&[
+        ("OTEL_TRACES_EXPORTER", "otlp"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+    ]);
+    let flooded = &printed.returned;
     let flood = u64::from(FLOOD_THREADS * FLOOD_SPANS_PER_THREAD);
     // Each span the exporter had to hold costs some hundred bytes: held
     // without a bound, the flood's would take tens of megabytes more.
-    let grew = reported(out, "grew_kib");
+    let grew = flooded.grew_kib;
     assert!(
         grew < 16 * 1024,
         "memory grew by {grew} KiB over {flood} spans"
     );
     // A call that waited for the collector would take its 500 ms.
-    let slowest = reported(out, "slowest_us");
+    let slowest = flooded.slowest_us;
     assert!(
         slowest < 250_000,
         "the slowest traced call took {slowest} µs"
     );
     // Most of the flood was dropped, counted through the API…
-    let dropped = reported(out, "dropped");
-    assert!(dropped > flood / 2, "{out}");
+    let dropped = flooded.dropped;
+    assert!(dropped > flood / 2, "{dropped} of {flood} dropped");
     // … and said on standard error, once while it happened, and summed
     // up at the end, when the spans the queue held have been delivered.
     let warnings = printed
@@ -378,6 +359,7 @@ const OUTAGE_SPANS: u32 = 50;
 /// for less than the export timeout are delivered when it is back, those
 /// made during a longer outage are counted as failed, and export resumes.
 fn collector_dies_and_comes_back(protocol: &str) {
+    let outages = support::child(through_outages);
     let mut receiver = Receiver::start(&format!("outage-{}", protocol.replace('/', "-")));
     let port = if protocol == "grpc" {
         receiver.grpc
@@ -385,21 +367,19 @@ fn collector_dies_and_comes_back(protocol: &str) {
         receiver.http
     };
     let endpoint = format!("http://127.0.0.1:{port}");
-    let mut child = child_command(
-        "outages",
-        &[
+    let mut child = outages
+        .command(&[
             ("OTEL_TRACES_EXPORTER", "otlp"),
             ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
             ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
             ("OTEL_EXPORTER_OTLP_TIMEOUT", "4000"),
             ("OTEL_BSP_SCHEDULE_DELAY", "50"),
-        ],
-    )
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut commands = child.stdin.take().unwrap();
     let mut reports = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut run = |command: &str| {

@@ -5,9 +5,9 @@
 //! the value length limit.
 //!
 //! The limit (`OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`) is set for the whole
-//! process by `init`, so those cases run in a child (`limited`), which
-//! records into a provider of its own and checks everything itself; the
-//! parent checks the exact text without a limit, through `capture`.
+//! process by `init`, so those cases run in a child process, which records
+//! into a provider of its own and checks everything itself; the other
+//! cases check the exact text without a limit, through `capture`.
 
 #[path = "support/keep.rs"]
 mod keep;
@@ -27,7 +27,7 @@ use otel_runtime::testing::{SpanDataExt as _, capture};
 use otel_runtime::traced;
 use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, TestRunner};
-use support::{Explodes, child_role, run_child_until};
+use support::{Explodes, in_child_until};
 
 const LIMIT: usize = 64;
 const INVALID: &[u8] = b"caf\xff\xfe";
@@ -223,63 +223,49 @@ fn any_bytes_limited(keep: &Keep) {
 }
 
 #[test]
-fn child() {
-    let Some(role) = child_role() else {
-        return;
-    };
-    match role.as_str() {
-        "limited" => {
-            limited();
-            println!("limited: checked");
-        }
-        "format-error" => {
-            let _guard = otel_runtime::init().unwrap();
-            let keep = Keep::default();
-            otel_runtime::set_tracer_provider(keep.provider());
-            let returned = fails(Fails, &Fails, 1);
-            let _ = returned;
-            let span = last(&keep, "fails");
-            for key in ["value", "return"] {
-                assert_eq!(text(&span, key), "partial", "{key}");
-            }
-            assert_eq!(text(&span, "shown"), "shown");
-            assert_eq!(span.status, Status::Unset);
-            println!("format-error: checked");
-        }
-        other => panic!("unknown role {other}"),
-    }
-}
-
-#[test]
 fn hostile_values_under_a_length_limit_are_cut_and_change_nothing() {
     let env = [
         ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "64"),
         ("OTEL_TRACES_EXPORTER", "none"),
     ];
-    run_checked("limited", &env, "");
+    let ended = in_child_until(&env, Duration::from_secs(60), limited);
+    assert_checked(&ended, "");
 }
 
-/// Runs the child in `role` until it says it checked everything, and
-/// returns its standard error; `context` goes in the failure message.
-fn run_checked(role: &str, env: &[(&str, &str)], context: &str) -> String {
-    let ended = run_child_until(role, env, Duration::from_secs(60));
+/// Asserts that the child checked everything (its code ran to its end);
+/// `context` goes in the failure message.
+fn assert_checked(ended: &support::Ended, context: &str) {
     assert!(
-        ended.succeeded() && ended.stdout.contains(&format!("{role}: checked")),
+        ended.succeeded(),
         "{context}{:?}\n{}\n{}",
         ended.status,
         ended.stdout,
         ended.stderr
     );
-    ended.stderr
 }
 
 #[test]
 fn a_debug_or_display_that_returns_an_error_records_what_it_wrote_without_panicking() {
+    let child = support::child(|| {
+        let _guard = otel_runtime::init().unwrap();
+        let keep = Keep::default();
+        otel_runtime::set_tracer_provider(keep.provider());
+        let returned = fails(Fails, &Fails, 1);
+        let _ = returned;
+        let span = last(&keep, "fails");
+        for key in ["value", "return"] {
+            assert_eq!(text(&span, key), "partial", "{key}");
+        }
+        assert_eq!(text(&span, "shown"), "shown");
+        assert_eq!(span.status, Status::Unset);
+    });
     for limit in [None, Some("64")] {
         let mut env = vec![("OTEL_TRACES_EXPORTER", "none")];
         env.extend(limit.map(|limit| ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", limit)));
-        let stderr = run_checked("format-error", &env, &format!("limit {limit:?}: "));
+        let ended = child.run_until(&env, Duration::from_secs(60));
+        assert_checked(&ended, &format!("limit {limit:?}: "));
         // A panic, even caught, would have run the program's panic hook.
+        let stderr = &ended.stderr;
         assert!(!stderr.contains("panicked"), "limit {limit:?}: {stderr}");
     }
 }

@@ -24,6 +24,7 @@
 mod order_service;
 #[path = "support/python.rs"]
 mod python;
+mod support;
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead as _, BufReader};
@@ -35,18 +36,10 @@ use std::time::{Duration, Instant};
 use python::{Receiver, tests_dir, venv};
 use serde_json::Value;
 
-/// What the Rust child process is told to be (as in `tests/support`).
-const ROLE: &str = "OTEL_RUNTIME_CHILD";
-
 /// The Rust service, in a child process of this test binary: the examples'
 /// order service, set up by `init` from the `OTEL_*` variables, until its
 /// standard input closes.
-#[test]
-fn child() {
-    let Ok(role) = std::env::var(ROLE) else {
-        return;
-    };
-    assert_eq!(role, "order-service");
+fn rust_order_service() {
     tokio::runtime::Runtime::new().unwrap().block_on(async {
         let guard = otel_runtime::init().unwrap();
         let warehouse = std::env::var("WAREHOUSE_URL").unwrap();
@@ -142,7 +135,7 @@ fn ready_port(
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
             // Anywhere in the line: a Rust child prints it after libtest's
-            // `test child ... `.
+            // `test <name> ... `.
             let port = line
                 .split("ready port=")
                 .nth(1)
@@ -226,6 +219,8 @@ impl Trace {
 
 #[test]
 fn one_trace_across_python_and_rust_through_a_real_receiver() {
+    // The child stops here, before the Python peers start.
+    let rust_service = support::child(rust_order_service);
     let started = Instant::now();
     let python = pythons();
     let set_up = started.elapsed();
@@ -234,22 +229,17 @@ fn one_trace_across_python_and_rust_through_a_real_receiver() {
     let warehouse = python_peer(&python, "warehouse.py", "warehouse", &receiver);
     let grpc = format!("http://127.0.0.1:{}", receiver.grpc);
     let warehouse_url = format!("http://127.0.0.1:{}", warehouse.port);
+    // Its settings through `Peer::start`, which removes this process's
+    // `OTEL_*` variables from the command, then adds these.
     let orders = Peer::start(
         "order-service",
-        Command::new(std::env::current_exe().unwrap()).args([
-            "child",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ]),
+        &mut rust_service.command(&[]),
         &[
-            (ROLE, "order-service"),
             ("OTEL_TRACES_EXPORTER", "otlp"),
             ("OTEL_EXPORTER_OTLP_ENDPOINT", &grpc),
             ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
             ("OTEL_SERVICE_NAME", "order-service"),
             ("WAREHOUSE_URL", &warehouse_url),
-            ("NO_COLOR", "1"),
         ],
     );
     let orders_port = i64::from(orders.port);

@@ -2,16 +2,17 @@
 //! variables, and every finished span printed (or exported) when the guard
 //! drops.
 //!
-//! `init` sets process-wide state, so each case runs this test binary again
-//! as a child process (`child` below, selected by `OTEL_RUNTIME_CHILD`) and
-//! looks at what it printed.
+//! `init` sets process-wide state, so each case runs its program in a child
+//! process of this test binary (`support::in_child`) and looks at what it
+//! printed and returned.
 
 #[path = "support/keep.rs"]
 mod keep;
 mod support;
 
 use otel_runtime::traced;
-use support::{child_role, run_child};
+use serde::{Deserialize, Serialize};
+use support::in_child;
 
 #[traced]
 fn request(id: u32) -> u32 {
@@ -27,6 +28,138 @@ fn db_query(id: u32) -> u32 {
 async fn async_request(id: u32) -> u32 {
     tokio::task::yield_now().await;
     db_query(id)
+}
+
+/// Header lines: `trace <id>  <duration>  <n> spans` (libtest may print
+/// its own `test … ` in front of the first).
+fn traces_printed(stdout: &str) -> usize {
+    stdout
+        .lines()
+        .filter(|line| line.contains("trace ") && line.ends_with(" spans"))
+        .count()
+}
+
+/// The child's side of [`in_child`] runs only in the child, and all of it
+/// there; the test's own side only here: the child's code never runs in
+/// this process, and this side never in the child (where it would find
+/// itself a child, and run no further than `in_child`).
+#[test]
+fn a_child_runs_its_own_case_and_nothing_else() {
+    static RAN_HERE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let printed = in_child(&[], || {
+        RAN_HERE.store(true, std::sync::atomic::Ordering::Relaxed);
+        println!("the child's code ran");
+        std::process::id()
+    });
+    assert!(!support::in_a_child(), "the test's side ran in its child");
+    assert!(!RAN_HERE.load(std::sync::atomic::Ordering::Relaxed));
+    assert_ne!(printed.returned, std::process::id());
+    // One test in the child, this one, which ran to the end of its code.
+    assert!(
+        printed.stdout.contains("running 1 test\n"),
+        "{}",
+        printed.stdout
+    );
+    assert!(
+        printed.stdout.contains(&format!(
+            "test {} ... ",
+            std::thread::current().name().unwrap()
+        )),
+        "{}",
+        printed.stdout
+    );
+    assert!(printed.stdout.contains("the child's code ran\n"));
+    assert!(
+        !printed.stdout.contains("test result:"),
+        "{}",
+        printed.stdout
+    );
+}
+
+/// A program that calls `init` twice (the second call is refused, and its
+/// error returned) and makes 3 traces of 2 spans.
+fn three_traces() -> String {
+    let guard = otel_runtime::init().expect("the first init succeeds");
+    let second = otel_runtime::init().expect_err("a second init is refused");
+    for id in 0..3 {
+        request(id);
+    }
+    drop(guard);
+    second.to_string()
+}
+
+#[test]
+fn with_nothing_configured_every_trace_is_printed_when_the_guard_drops() {
+    let printed = in_child(&[], three_traces);
+    let stdout = &printed.stdout;
+    assert_eq!(traces_printed(stdout), 3, "{stdout}");
+    assert_eq!(stdout.matches("└─ db_query").count(), 3, "{stdout}");
+    assert!(
+        printed
+            .returned
+            .starts_with("otel_runtime::init was already called"),
+        "{}",
+        printed.returned
+    );
+}
+
+#[test]
+fn an_async_program_loses_nothing_either() {
+    let stdout = in_child(&[], || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let _guard = otel_runtime::init().unwrap();
+            for id in 0..3 {
+                async_request(id).await;
+            }
+            // The guard drops here, inside async code on a current-thread
+            // runtime: it must neither hang nor lose spans.
+        });
+    })
+    .stdout;
+    assert_eq!(traces_printed(&stdout), 3, "{stdout}");
+}
+
+#[test]
+fn otel_sdk_disabled_turns_everything_off() {
+    let stdout = in_child(&[("OTEL_SDK_DISABLED", "true")], three_traces).stdout;
+    assert_eq!(traces_printed(&stdout), 0, "{stdout}");
+}
+
+#[test]
+fn the_none_exporter_prints_nothing() {
+    let stdout = in_child(&[("OTEL_TRACES_EXPORTER", "none")], three_traces).stdout;
+    assert_eq!(traces_printed(&stdout), 0, "{stdout}");
+}
+
+#[test]
+fn a_bad_value_is_reported_by_name_and_value_and_changes_nothing_else() {
+    let printed = in_child(
+        &[
+            ("OTEL_TRACES_SAMPLER_ARG", "lots"),
+            ("OTEL_TRACES_SAMPLER", "traceidratio"),
+        ],
+        three_traces,
+    );
+    let (stdout, stderr) = (printed.stdout, printed.stderr);
+    assert!(
+        stderr.contains("otel_runtime: OTEL_TRACES_SAMPLER_ARG=\"lots\": expected a number from 0 to 1; using 1.0"),
+        "{stderr}"
+    );
+    assert_eq!(traces_printed(&stdout), 3, "{stdout}");
+}
+
+#[test]
+fn the_ratio_sampler_keeps_none_at_zero() {
+    let env = [
+        ("OTEL_TRACES_SAMPLER", "traceidratio"),
+        ("OTEL_TRACES_SAMPLER_ARG", "0"),
+    ];
+    let stdout = in_child(&env, three_traces).stdout;
+    assert_eq!(traces_printed(&stdout), 0, "{stdout}");
 }
 
 /// Formats as much text as it is asked for, and counts how much that was.
@@ -50,6 +183,35 @@ fn describe(text: &str, endless: Endless) -> usize {
     text.len() + std::mem::size_of_val(&endless)
 }
 
+/// One span with long text values; returns how much of `Endless` was
+/// formatted.
+fn long_values() -> usize {
+    let guard = otel_runtime::init().unwrap();
+    describe(&"x".repeat(100), Endless);
+    drop(guard);
+    ENDLESS_WRITTEN.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+#[test]
+fn text_values_are_cut_to_the_length_limit_without_formatting_more() {
+    let printed = in_child(&[("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "5")], long_values);
+    let stdout = &printed.stdout;
+    // Arguments, `Debug` text and values set by hand alike, counted in
+    // characters, not bytes.
+    for kept in ["text = xxxxx\n", "endless = ababa\n", "note = ééééé\n"] {
+        assert!(stdout.contains(kept), "{kept:?} in {stdout}");
+    }
+    // `Endless` was stopped after the limit, not formatted whole (2 MB).
+    assert_eq!(printed.returned, 4);
+}
+
+#[test]
+fn the_count_limits_reach_the_sdk() {
+    let stdout = in_child(&[("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "0")], long_values).stdout;
+    assert!(stdout.contains("6 more attributes dropped"), "{stdout}");
+    assert!(!stdout.contains("text ="), "{stdout}");
+}
+
 /// The headers the installed propagator writes for a request made here,
 /// in a trace and with baggage.
 #[traced]
@@ -65,6 +227,40 @@ fn outgoing_headers() -> Vec<String> {
     names
 }
 
+#[test]
+fn the_propagators_come_from_the_environment() {
+    let headers_written = || {
+        let guard = otel_runtime::builder().no_exporter().init().unwrap();
+        let headers = outgoing_headers();
+        drop(guard);
+        headers
+    };
+    let child = support::child(headers_written);
+    let headers = child.run(&[("OTEL_PROPAGATORS", "baggage")]).returned;
+    assert_eq!(headers, ["baggage"]);
+    let headers = child.run(&[]).returned;
+    assert_eq!(headers, ["baggage", "traceparent", "tracestate"]);
+}
+
+#[test]
+fn a_propagator_set_in_code_replaces_the_environments() {
+    let headers = in_child(&[("OTEL_PROPAGATORS", "baggage")], || {
+        use otel_runtime::opentelemetry_sdk::propagation::TraceContextPropagator;
+        let guard = otel_runtime::builder()
+            .no_exporter()
+            .propagator(TraceContextPropagator::new())
+            .init()
+            .unwrap();
+        let headers = outgoing_headers();
+        drop(guard);
+        headers
+    })
+    .returned;
+    // The code's W3C trace context only: no baggage header, although the
+    // context has baggage and the environment asks for it.
+    assert_eq!(headers, ["traceparent", "tracestate"]);
+}
+
 /// The span ID current inside a traced call.
 #[traced]
 fn current_span_id() -> String {
@@ -77,116 +273,50 @@ fn current_span_id() -> String {
         .to_string()
 }
 
-/// A context whose remote parent did not sample its trace.
-fn unsampled_parent() -> otel_runtime::opentelemetry::Context {
+/// Under a remote parent that did not sample its trace, set up by
+/// `builder` printing to the console: the span ID current inside a traced
+/// call.
+fn span_id_under_an_unsampled_parent(builder: otel_runtime::Builder) -> String {
     use otel_runtime::opentelemetry::Context;
     use otel_runtime::opentelemetry::trace::{
         SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState,
     };
-    Context::new().with_remote_span_context(SpanContext::new(
+    let guard = builder
+        .exporter(otel_runtime::ExporterKind::Console)
+        .init()
+        .unwrap();
+    let parent = Context::new().with_remote_span_context(SpanContext::new(
         TraceId::from(7),
         SpanId::from(9),
         TraceFlags::default(),
         true,
         TraceState::default(),
-    ))
+    ));
+    let _parent = parent.attach();
+    let current = current_span_id();
+    drop(guard);
+    current
 }
 
-/// The child: what `OTEL_RUNTIME_CHILD` names.
 #[test]
-fn child() {
-    let Some(role) = child_role() else {
-        return;
-    };
-    match role.as_str() {
-        "sync" => {
-            let guard = otel_runtime::init().expect("the first init succeeds");
-            let second = otel_runtime::init().expect_err("a second init is refused");
-            println!("second init: {second}");
-            for id in 0..3 {
-                request(id);
-            }
-            drop(guard);
-        }
-        "async" => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let _guard = otel_runtime::init().unwrap();
-                for id in 0..3 {
-                    async_request(id).await;
-                }
-                // The guard drops here, inside async code on a current-thread
-                // runtime: it must neither hang nor lose spans.
-            });
-        }
-        "limits" => {
-            let guard = otel_runtime::init().unwrap();
-            describe(&"x".repeat(100), Endless);
-            drop(guard);
-            println!(
-                "formatted: {}",
-                ENDLESS_WRITTEN.load(std::sync::atomic::Ordering::Relaxed)
-            );
-        }
-        "propagator" | "propagator-from-env" => {
-            use otel_runtime::opentelemetry_sdk::propagation::TraceContextPropagator;
+fn under_an_unsampled_parent_a_parent_based_sampler_makes_no_span_at_all() {
+    // The default sampler follows the parent: the call runs in the parent's
+    // context, as the SDK's span would have been dropped anyway.
+    let printed = in_child(&[], || {
+        span_id_under_an_unsampled_parent(otel_runtime::builder())
+    });
+    assert_eq!(printed.returned, "0000000000000009");
+    assert!(!printed.stdout.contains("trace 0000"), "{}", printed.stdout);
+}
 
-            let mut builder = otel_runtime::builder().no_exporter();
-            if role == "propagator" {
-                builder = builder.propagator(TraceContextPropagator::new());
-            }
-            let guard = builder.init().unwrap();
-            println!("headers: {:?}", outgoing_headers());
-            drop(guard);
-        }
-        "unsampled-parent" | "unsampled-parent-always-on" => {
-            use otel_runtime::opentelemetry_sdk::trace::Sampler;
-            let mut builder = otel_runtime::builder().exporter(otel_runtime::ExporterKind::Console);
-            if role == "unsampled-parent-always-on" {
-                builder = builder.sampler(Sampler::AlwaysOn);
-            }
-            let guard = builder.init().unwrap();
-            let _parent = unsampled_parent().attach();
-            println!("current span: {}", current_span_id());
-            drop(guard);
-        }
-        // Root calls, each printing the `traceparent` it would send.
-        "roots" => {
-            let guard = otel_runtime::builder()
-                .exporter(otel_runtime::ExporterKind::Console)
-                .init()
-                .unwrap();
-            for id in 0..200 {
-                println!("sends: {}", traceparent_sent(id));
-            }
-            drop(guard);
-        }
-        "exporter-in-code" => exporter_in_code(),
-        "batch-settings" => batch_settings(),
-        "dropped-roots-then-replaced" => {
-            // Every root dropped by `init`'s sampler (`always_off`), which
-            // decides roots before anything is made; then a provider that
-            // keeps them, installed straight through `opentelemetry::global`.
-            let guard = otel_runtime::builder().no_exporter().init().unwrap();
-            request(0);
-            let replacement = keep::Keep::default();
-            // Its sampler in code: the SDK would read `always_off` too.
-            let provider = otel_runtime::opentelemetry_sdk::trace::SdkTracerProvider::builder()
-                .with_sampler(otel_runtime::opentelemetry_sdk::trace::Sampler::AlwaysOn)
-                .with_span_processor(replacement.clone())
-                .build();
-            otel_runtime::opentelemetry::global::set_tracer_provider(provider);
-            // Root calls only: a child of a dropped root would reach the
-            // replacement (whose sampler ignores the parent) either way.
-            let calls = calls_until_used(&replacement, db_query);
-            println!("calls until the replacement was used: {calls}");
-            drop(guard);
-        }
-        other => panic!("unknown child role {other}"),
-    }
+#[test]
+fn under_an_unsampled_parent_a_sampler_that_ignores_it_still_records() {
+    use otel_runtime::opentelemetry_sdk::trace::Sampler;
+    let printed = in_child(&[], || {
+        span_id_under_an_unsampled_parent(otel_runtime::builder().sampler(Sampler::AlwaysOn))
+    });
+    assert_ne!(printed.returned, "0000000000000009");
+    assert!(printed.stdout.contains("  1 span\n"), "{}", printed.stdout);
 }
 
 /// An exporter that keeps what it is given, batch by batch.
@@ -217,9 +347,22 @@ impl otel_runtime::opentelemetry_sdk::trace::SpanExporter for Exported {
     }
 }
 
+/// What an exporter given in code got, from [`exporter_in_code`].
+#[derive(Serialize, Deserialize)]
+struct FromCode {
+    /// The names of the spans exported once flushed.
+    flushed: Vec<String>,
+    /// Whether those were `db_query` under `request`, in one trace.
+    db_query_is_the_child_of_request: bool,
+    id_recorded: bool,
+    scope: String,
+    calls_until_the_replacement_was_used: u32,
+    exported_in_all: usize,
+}
+
 /// Spans to an exporter given in code, there once flushed; then a provider
 /// installed over `init`'s straight through `opentelemetry::global`.
-fn exporter_in_code() {
+fn exporter_in_code() -> FromCode {
     use otel_runtime::opentelemetry::KeyValue;
 
     let exported = Exported::default();
@@ -230,28 +373,67 @@ fn exporter_in_code() {
     request(1);
     guard.flush().unwrap();
     let spans = exported.spans();
-    let names: Vec<_> = spans.iter().map(|span| span.name.to_string()).collect();
-    println!("exported once flushed: {names:?}");
-    if let [query, request] = spans.as_slice() {
-        let child = query.parent_span_id == request.span_context.span_id()
-            && query.span_context.trace_id() == request.span_context.trace_id();
-        println!("db_query is the child of request: {child}");
-        let id = KeyValue::new("id", 1_i64);
-        println!("id recorded: {}", request.attributes.contains(&id));
-        println!("scope: {}", request.instrumentation_scope.name());
-    }
+    let flushed = spans.iter().map(|span| span.name.to_string()).collect();
+    let (child, id_recorded, scope) = match spans.as_slice() {
+        [query, request] => (
+            query.parent_span_id == request.span_context.span_id()
+                && query.span_context.trace_id() == request.span_context.trace_id(),
+            request.attributes.contains(&KeyValue::new("id", 1_i64)),
+            request.instrumentation_scope.name().to_owned(),
+        ),
+        _ => (false, false, String::new()),
+    };
 
     let replacement = keep::Keep::default();
     otel_runtime::opentelemetry::global::set_tracer_provider(replacement.provider());
     let calls = calls_until_used(&replacement, request);
-    println!("calls until the replacement was used: {calls}");
     drop(guard);
-    println!("exported in all: {}", exported.spans().len());
+    FromCode {
+        flushed,
+        db_query_is_the_child_of_request: child,
+        id_recorded,
+        scope,
+        calls_until_the_replacement_was_used: calls,
+        exported_in_all: exported.spans().len(),
+    }
+}
+
+/// An exporter given in code gets every span, with its parent, as soon as
+/// the guard is flushed, and nothing is printed. Spans that `#[traced]` makes
+/// directly for `init`'s provider stop once a provider is installed over it
+/// straight through `opentelemetry::global` (within 1,024 calls, as with any
+/// provider installed that way).
+#[test]
+fn an_exporter_in_code_gets_every_span_once_flushed() {
+    let printed = in_child(&[], exporter_in_code);
+    let got = printed.returned;
+    assert_eq!(got.flushed, ["db_query", "request"]);
+    assert!(got.db_query_is_the_child_of_request);
+    assert!(got.id_recorded);
+    assert_eq!(got.scope, "otel-workspace");
+    assert_eq!(traces_printed(&printed.stdout), 0, "{}", printed.stdout);
+    let calls = got.calls_until_the_replacement_was_used;
+    assert!(calls <= 1025, "{calls} calls");
+    // Both spans of each call before the replacement, none after; the last
+    // call's first span too when the thread looked again at its second.
+    let exported = got.exported_in_all;
+    assert!(
+        (2 * calls as usize - 1..=2 * calls as usize).contains(&exported),
+        "{exported} exported over {calls} calls"
+    );
+}
+
+/// What an exporter in code got without a flush, from [`batch_settings`].
+#[derive(Serialize, Deserialize)]
+struct Batches {
+    after_the_delay: usize,
+    without_a_flush: usize,
+    sizes: Vec<usize>,
 }
 
 /// Spans to an exporter in code, with the `OTEL_BSP_*` settings of the
 /// parent; waits, without a flush, until all have been exported.
-fn batch_settings() {
+fn batch_settings() -> Batches {
     let batches = Exported::default();
     let guard = otel_runtime::builder()
         .span_exporter(batches.clone())
@@ -263,19 +445,41 @@ fn batch_settings() {
         while exported() < spans && waited.elapsed() < std::time::Duration::from_secs(3) {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
+        exported()
     };
     // 2 spans, fewer than a batch: only the delay sends them.
     request(0);
-    wait_for(2);
-    println!("exported after the delay: {}", exported());
+    let after_the_delay = wait_for(2);
     // 8 more: full batches go as soon as they are full.
     for id in 1..5 {
         request(id);
     }
-    wait_for(10);
-    println!("exported without a flush: {}", exported());
-    println!("batch sizes: {:?}", batches.sizes());
+    let without_a_flush = wait_for(10);
+    let sizes = batches.sizes();
     drop(guard);
+    Batches {
+        after_the_delay,
+        without_a_flush,
+        sizes,
+    }
+}
+
+/// `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` and `OTEL_BSP_SCHEDULE_DELAY` reach
+/// `init`'s batch processor: 2 spans go out after the delay, and 8 more in
+/// batches of at most 3, all without a flush (with the defaults, 5 s and
+/// 512, nothing would go out within the 3 s that the child waits).
+#[test]
+fn the_batch_size_and_the_delay_reach_the_batch_processor() {
+    let env = [
+        ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "3"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+    ];
+    let got = in_child(&env, batch_settings).returned;
+    assert_eq!(got.after_the_delay, 2);
+    assert_eq!(got.without_a_flush, 10);
+    let sizes = got.sizes;
+    assert!(sizes.iter().all(|&size| size <= 3), "{sizes:?}");
+    assert!(sizes.contains(&3), "{sizes:?}");
 }
 
 /// How many calls of `call` it takes until `replacement` gets a span.
@@ -288,13 +492,34 @@ fn calls_until_used(replacement: &keep::Keep, call: fn(u32) -> u32) -> u32 {
         .expect("the replacement was never used")
 }
 
-/// The number printed after `label` by a child.
-fn printed_number(stdout: &str, label: &str) -> u32 {
-    stdout
-        .split(label)
-        .nth(1)
-        .and_then(|rest| rest.lines().next()?.parse().ok())
-        .unwrap_or_else(|| panic!("no {label:?} in: {stdout}"))
+/// `init`'s sampler decides roots before anything of them is made, but only
+/// while the global provider is `init`'s: a provider installed over it
+/// straight through `opentelemetry::global` gets the roots that `init`'s
+/// sampler would drop within 1,024 calls, as with any provider installed
+/// that way.
+#[test]
+fn roots_dropped_by_inits_sampler_reach_a_provider_installed_over_it() {
+    use otel_runtime::opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
+    let calls = in_child(&[("OTEL_TRACES_SAMPLER", "always_off")], || {
+        // Every root dropped by `init`'s sampler, which decides roots
+        // before anything is made; then a provider that keeps them.
+        let guard = otel_runtime::builder().no_exporter().init().unwrap();
+        request(0);
+        let replacement = keep::Keep::default();
+        // Its sampler in code: the SDK would read `always_off` too.
+        let provider = SdkTracerProvider::builder()
+            .with_sampler(Sampler::AlwaysOn)
+            .with_span_processor(replacement.clone())
+            .build();
+        otel_runtime::opentelemetry::global::set_tracer_provider(provider);
+        // Root calls only: a child of a dropped root would reach the
+        // replacement (whose sampler ignores the parent) either way.
+        let calls = calls_until_used(&replacement, db_query);
+        drop(guard);
+        calls
+    })
+    .returned;
+    assert!(calls <= 1025, "{calls} calls");
 }
 
 /// The `traceparent` that a request made inside this call (and inside a
@@ -323,201 +548,15 @@ fn outgoing_traceparent() -> String {
     headers.remove("traceparent").unwrap_or_default()
 }
 
-/// Header lines: `trace <id>  <duration>  <n> spans` (libtest may print
-/// its own `test child ... ` in front of the first).
-fn traces_printed(stdout: &str) -> usize {
-    stdout
-        .lines()
-        .filter(|line| line.contains("trace ") && line.ends_with(" spans"))
-        .count()
-}
-
-#[test]
-fn with_nothing_configured_every_trace_is_printed_when_the_guard_drops() {
-    let stdout = run_child("sync", &[]).stdout;
-    assert_eq!(traces_printed(&stdout), 3, "{stdout}");
-    assert_eq!(stdout.matches("└─ db_query").count(), 3, "{stdout}");
-    assert!(
-        stdout.contains("second init: otel_runtime::init was already called"),
-        "{stdout}"
-    );
-}
-
-#[test]
-fn an_async_program_loses_nothing_either() {
-    let stdout = run_child("async", &[]).stdout;
-    assert_eq!(traces_printed(&stdout), 3, "{stdout}");
-}
-
-#[test]
-fn otel_sdk_disabled_turns_everything_off() {
-    let stdout = run_child("sync", &[("OTEL_SDK_DISABLED", "true")]).stdout;
-    assert_eq!(traces_printed(&stdout), 0, "{stdout}");
-}
-
-#[test]
-fn the_none_exporter_prints_nothing() {
-    let stdout = run_child("sync", &[("OTEL_TRACES_EXPORTER", "none")]).stdout;
-    assert_eq!(traces_printed(&stdout), 0, "{stdout}");
-}
-
-#[test]
-fn a_bad_value_is_reported_by_name_and_value_and_changes_nothing_else() {
-    let printed = run_child(
-        "sync",
-        &[
-            ("OTEL_TRACES_SAMPLER_ARG", "lots"),
-            ("OTEL_TRACES_SAMPLER", "traceidratio"),
-        ],
-    );
-    let (stdout, stderr) = (printed.stdout, printed.stderr);
-    assert!(
-        stderr.contains("otel_runtime: OTEL_TRACES_SAMPLER_ARG=\"lots\": expected a number from 0 to 1; using 1.0"),
-        "{stderr}"
-    );
-    assert_eq!(traces_printed(&stdout), 3, "{stdout}");
-}
-
-#[test]
-fn the_ratio_sampler_keeps_none_at_zero() {
-    let stdout = run_child(
-        "sync",
-        &[
-            ("OTEL_TRACES_SAMPLER", "traceidratio"),
-            ("OTEL_TRACES_SAMPLER_ARG", "0"),
-        ],
-    )
-    .stdout;
-    assert_eq!(traces_printed(&stdout), 0, "{stdout}");
-}
-
-#[test]
-fn text_values_are_cut_to_the_length_limit_without_formatting_more() {
-    let stdout = run_child("limits", &[("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "5")]).stdout;
-    // Arguments, `Debug` text and values set by hand alike, counted in
-    // characters, not bytes.
-    for kept in ["text = xxxxx\n", "endless = ababa\n", "note = ééééé\n"] {
-        assert!(stdout.contains(kept), "{kept:?} in {stdout}");
-    }
-    // `Endless` was stopped after the limit, not formatted whole (2 MB).
-    assert!(stdout.contains("formatted: 4\n"), "{stdout}");
-}
-
-#[test]
-fn the_count_limits_reach_the_sdk() {
-    let stdout = run_child("limits", &[("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "0")]).stdout;
-    assert!(stdout.contains("6 more attributes dropped"), "{stdout}");
-    assert!(!stdout.contains("text ="), "{stdout}");
-}
-
-#[test]
-fn a_propagator_set_in_code_replaces_the_environments() {
-    let env = [("OTEL_PROPAGATORS", "baggage")];
-    let stdout = run_child("propagator-from-env", &env).stdout;
-    assert!(stdout.contains("headers: [\"baggage\"]"), "{stdout}");
-    // The code's W3C trace context only: no baggage header, although the
-    // context has baggage and the environment asks for it.
-    let stdout = run_child("propagator", &env).stdout;
-    assert!(
-        stdout.contains("headers: [\"traceparent\", \"tracestate\"]"),
-        "{stdout}"
-    );
-    let stdout = run_child("propagator-from-env", &[]).stdout;
-    assert!(
-        stdout.contains("headers: [\"baggage\", \"traceparent\", \"tracestate\"]"),
-        "{stdout}"
-    );
-}
-
-#[test]
-fn under_an_unsampled_parent_a_parent_based_sampler_makes_no_span_at_all() {
-    // The default sampler follows the parent: the call runs in the parent's
-    // context, as the SDK's span would have been dropped anyway.
-    let stdout = run_child("unsampled-parent", &[]).stdout;
-    assert!(
-        stdout.contains("current span: 0000000000000009"),
-        "{stdout}"
-    );
-    assert!(!stdout.contains("trace 0000"), "{stdout}");
-    // A sampler that ignores the parent still gets its span, recorded.
-    let stdout = run_child("unsampled-parent-always-on", &[]).stdout;
-    assert!(
-        !stdout.contains("current span: 0000000000000009"),
-        "{stdout}"
-    );
-    assert!(stdout.contains("  1 span\n"), "{stdout}");
-}
-
-/// An exporter given in code gets every span, with its parent, as soon as
-/// the guard is flushed, and nothing is printed. Spans that `#[traced]` makes
-/// directly for `init`'s provider stop once a provider is installed over it
-/// straight through `opentelemetry::global` (within 1,024 calls, as with any
-/// provider installed that way).
-#[test]
-fn an_exporter_in_code_gets_every_span_once_flushed() {
-    let stdout = run_child("exporter-in-code", &[]).stdout;
-    assert!(
-        stdout.contains(r#"exported once flushed: ["db_query", "request"]"#),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("db_query is the child of request: true"),
-        "{stdout}"
-    );
-    assert!(stdout.contains("id recorded: true"), "{stdout}");
-    assert!(stdout.contains("scope: otel-workspace"), "{stdout}");
-    assert_eq!(traces_printed(&stdout), 0, "{stdout}");
-    let calls = printed_number(&stdout, "calls until the replacement was used: ");
-    assert!(calls <= 1025, "{calls} calls");
-    // Both spans of each call before the replacement, none after; the last
-    // call's first span too when the thread looked again at its second.
-    let exported = printed_number(&stdout, "exported in all: ");
-    assert!((2 * calls - 1..=2 * calls).contains(&exported), "{stdout}");
-}
-
-/// `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` and `OTEL_BSP_SCHEDULE_DELAY` reach
-/// `init`'s batch processor: 2 spans go out after the delay, and 8 more in
-/// batches of at most 3, all without a flush (with the defaults, 5 s and
-/// 512, nothing would go out within the 3 s that the child waits).
-#[test]
-fn the_batch_size_and_the_delay_reach_the_batch_processor() {
-    let stdout = run_child(
-        "batch-settings",
-        &[
-            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "3"),
-            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
-        ],
-    )
-    .stdout;
-    assert!(stdout.contains("exported after the delay: 2"), "{stdout}");
-    assert!(stdout.contains("exported without a flush: 10"), "{stdout}");
-    let sizes = stdout
-        .lines()
-        .find_map(|line| line.strip_prefix("batch sizes: "))
-        .expect("the child printed its batch sizes");
-    let sizes: Vec<usize> = sizes
-        .trim_matches(['[', ']'])
-        .split(", ")
-        .map(|size| size.parse().unwrap())
-        .collect();
-    assert!(sizes.iter().all(|&size| size <= 3), "{sizes:?}");
-    assert!(sizes.contains(&3), "{sizes:?}");
-}
-
-/// `init`'s sampler decides roots before anything of them is made, but only
-/// while the global provider is `init`'s: a provider installed over it
-/// straight through `opentelemetry::global` gets the roots that `init`'s
-/// sampler would drop within 1,024 calls, as with any provider installed
-/// that way.
-#[test]
-fn roots_dropped_by_inits_sampler_reach_a_provider_installed_over_it() {
-    let stdout = run_child(
-        "dropped-roots-then-replaced",
-        &[("OTEL_TRACES_SAMPLER", "always_off")],
-    )
-    .stdout;
-    let calls = printed_number(&stdout, "calls until the replacement was used: ");
-    assert!(calls <= 1025, "{calls} calls");
+/// 200 root calls, printed to the console: the `traceparent` each sends.
+fn roots() -> Vec<String> {
+    let guard = otel_runtime::builder()
+        .exporter(otel_runtime::ExporterKind::Console)
+        .init()
+        .unwrap();
+    let sent = (0..200).map(traceparent_sent).collect();
+    drop(guard);
+    sent
 }
 
 /// A root span that the sampler drops still has a trace of its own, which
@@ -526,6 +565,7 @@ fn roots_dropped_by_inits_sampler_reach_a_provider_installed_over_it() {
 /// asked when the sampler looks at the trace ID alone).
 #[test]
 fn dropped_roots_still_carry_their_own_trace_and_the_decision() {
+    let child = support::child(roots);
     for (sampler, ratio) in [
         ("always_off", "1"),
         ("parentbased_always_off", "1"),
@@ -533,18 +573,11 @@ fn dropped_roots_still_carry_their_own_trace_and_the_decision() {
         ("parentbased_traceidratio", "0.5"),
         ("always_on", "1"),
     ] {
-        let stdout = run_child(
-            "roots",
-            &[
-                ("OTEL_TRACES_SAMPLER", sampler),
-                ("OTEL_TRACES_SAMPLER_ARG", ratio),
-            ],
-        )
-        .stdout;
-        let sent: Vec<&str> = stdout
-            .lines()
-            .filter_map(|line| line.split("sends: ").nth(1))
-            .collect();
+        let printed = child.run(&[
+            ("OTEL_TRACES_SAMPLER", sampler),
+            ("OTEL_TRACES_SAMPLER_ARG", ratio),
+        ]);
+        let (stdout, sent) = (&printed.stdout, &printed.returned);
         assert_eq!(sent.len(), 200, "{sampler}: {stdout}");
         let traces: std::collections::HashSet<&str> =
             sent.iter().map(|header| &header[3..35]).collect();
@@ -558,7 +591,7 @@ fn dropped_roots_still_carry_their_own_trace_and_the_decision() {
         );
         let kept = sent.iter().filter(|header| header.ends_with("-01")).count();
         // Every kept root is printed, with its three spans.
-        assert_eq!(traces_printed(&stdout), kept, "{sampler}: {stdout}");
+        assert_eq!(traces_printed(stdout), kept, "{sampler}: {stdout}");
         assert_eq!(stdout.matches("  3 spans").count(), kept, "{sampler}");
         match ratio {
             "1" if sampler.ends_with("always_on") => assert_eq!(kept, 200),

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use otel_runtime::traced;
 use python::Receiver;
 use serde_json::Value;
-use support::{child_role, run_child};
+use support::Child;
 
 #[derive(Debug)]
 struct Declined;
@@ -48,57 +48,54 @@ fn charge(amount: u32) -> Result<u32, Declined> {
     }
 }
 
-/// The child: makes two traces, then drops the guard, which must deliver
-/// every span before the process exits.
-#[test]
-fn child() {
-    let Some(role) = child_role() else {
-        return;
-    };
-    match role.as_str() {
-        "export" => {
+/// A program that makes two traces, then drops the guard, which must
+/// deliver every span before the process exits.
+fn two_traces() {
+    let guard = otel_runtime::init().unwrap();
+    let _ = checkout(1);
+    let _ = checkout(500);
+    drop(guard);
+}
+
+/// The same from `#[tokio::main(flavor = "current_thread")]`: set up,
+/// export and shut down from inside async code.
+fn two_traces_on_a_current_thread_runtime() {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
             let guard = otel_runtime::init().unwrap();
             let _ = checkout(1);
+            tokio::task::yield_now().await;
             let _ = checkout(500);
             drop(guard);
-        }
-        // The same from `#[tokio::main(flavor = "current_thread")]`: set up,
-        // export and shut down from inside async code.
-        "export-tokio" => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(async {
-                let guard = otel_runtime::init().unwrap();
-                let _ = checkout(1);
-                tokio::task::yield_now().await;
-                let _ = checkout(500);
-                drop(guard);
-            }),
-        // And from `#[tokio::main]` (multi-thread), the traces made on
-        // worker threads.
-        "export-tokio-multi" => tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(async {
-                let guard = otel_runtime::init().unwrap();
-                let traces = [1, 500].map(|order| tokio::spawn(async move { checkout(order) }));
-                for trace in traces {
-                    let _ = trace.await.unwrap();
-                }
-                drop(guard);
-            }),
-        other => panic!("unknown child role {other}"),
-    }
+        });
 }
 
-fn export_over(protocol: &str, compression: Option<&str>) {
-    export_from("export", protocol, compression);
+/// And from `#[tokio::main]` (multi-thread), the traces made on worker
+/// threads.
+fn two_traces_on_a_multi_thread_runtime() {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let guard = otel_runtime::init().unwrap();
+            let traces = [1, 500].map(|order| tokio::spawn(async move { checkout(order) }));
+            for trace in traces {
+                let _ = trace.await.unwrap();
+            }
+            drop(guard);
+        });
 }
 
-fn export_from(role: &str, protocol: &str, compression: Option<&str>) {
+/// Runs `program` in a child that exports over `protocol` (compressed
+/// with `compression`) to a receiver of its own, and checks what arrived.
+fn export_from(program: fn(), protocol: &str, compression: Option<&str>) {
+    // The child stops here, before the receiver starts.
+    let child = support::child(program);
     let receiver = Receiver::start(&format!(
         "{}-{}",
         protocol.replace('/', "-"),
@@ -108,18 +105,19 @@ fn export_from(role: &str, protocol: &str, compression: Option<&str>) {
     if let Some(compression) = compression {
         env.push(("OTEL_EXPORTER_OTLP_COMPRESSION", compression));
     }
-    let spans = export_to(&receiver, role, protocol, "http", &env);
+    let spans = export_to(&child, &receiver, protocol, "http", &env);
     for span in &spans {
         assert_eq!(span["compressed"], compression.is_some());
         assert_eq!(span["tls"], false);
     }
 }
 
-/// Runs the child in `role`, exporting to `receiver` over `protocol` with
-/// `env`, and checks what arrived (returned for more checks).
+/// Runs `child`, which makes two traces, exporting to `receiver` over
+/// `protocol` with `env`, and checks what arrived (returned for more
+/// checks).
 fn export_to(
+    child: &Child<()>,
     receiver: &Receiver,
-    role: &str,
     protocol: &str,
     scheme: &str,
     env: &[(&str, &str)],
@@ -138,7 +136,7 @@ fn export_to(
         ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
         ("OTEL_SERVICE_NAME", service.as_str()),
     ]);
-    let printed = run_child(role, &env);
+    let printed = child.run(&env);
     assert!(
         !printed.stderr.contains("otel_runtime:"),
         "{}",
@@ -212,13 +210,14 @@ fn certificate_directory(name: &str) -> PathBuf {
 /// Over TLS to a collector whose certificate only the given authority
 /// vouches for, and which requires our client certificate.
 fn export_over_mutual_tls(protocol: &str) {
+    let child = support::child(two_traces);
     let directory = certificate_directory(&protocol.replace('/', "-"));
     let receiver = Receiver::start_with("tls", Some(&directory));
     let file = |name: &str| directory.join(name).to_str().unwrap().to_owned();
     let (ca, certificate, key) = (file("ca.pem"), file("client.pem"), file("client-key.pem"));
     let spans = export_to(
+        &child,
         &receiver,
-        "export",
         protocol,
         "https",
         &[
@@ -248,6 +247,7 @@ fn over_http_with_mutual_tls() {
 /// is delivered, and the loss is reported.
 #[test]
 fn tls_without_the_right_certificates_delivers_nothing_and_says_so() {
+    let child = support::child(two_traces);
     let directory = certificate_directory("refused");
     let receiver = Receiver::start_with("tls-refused", Some(&directory));
     let ca = directory.join("ca.pem").to_str().unwrap().to_owned();
@@ -269,7 +269,7 @@ fn tls_without_the_right_certificates_delivers_nothing_and_says_so() {
                 ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
                 ("OTEL_EXPORTER_OTLP_TIMEOUT", "2000"),
             ]);
-            let printed = run_child("export", &env);
+            let printed = child.run(&env);
             assert!(
                 printed
                     .stderr
@@ -284,50 +284,54 @@ fn tls_without_the_right_certificates_delivers_nothing_and_says_so() {
 
 #[test]
 fn over_grpc() {
-    export_over("grpc", None);
+    export_from(two_traces, "grpc", None);
 }
 
 #[test]
 fn over_grpc_with_gzip() {
-    export_over("grpc", Some("gzip"));
+    export_from(two_traces, "grpc", Some("gzip"));
 }
 
 #[test]
 fn over_http_protobuf() {
-    export_over("http/protobuf", None);
+    export_from(two_traces, "http/protobuf", None);
 }
 
 #[test]
 fn over_http_protobuf_with_gzip() {
-    export_over("http/protobuf", Some("gzip"));
+    export_from(two_traces, "http/protobuf", Some("gzip"));
 }
 
 #[test]
 fn over_http_json() {
-    export_over("http/json", None);
+    export_from(two_traces, "http/json", None);
 }
 
 #[test]
 fn over_grpc_from_a_current_thread_tokio_runtime() {
-    export_from("export-tokio", "grpc", None);
+    export_from(two_traces_on_a_current_thread_runtime, "grpc", None);
 }
 
 #[test]
 fn over_grpc_from_a_multi_thread_tokio_runtime() {
-    export_from("export-tokio-multi", "grpc", None);
+    export_from(two_traces_on_a_multi_thread_runtime, "grpc", None);
 }
 
 #[test]
 fn over_http_from_a_multi_thread_tokio_runtime() {
-    export_from("export-tokio-multi", "http/protobuf", None);
+    export_from(two_traces_on_a_multi_thread_runtime, "http/protobuf", None);
 }
 
 #[test]
 fn over_http_from_a_current_thread_tokio_runtime() {
-    export_from("export-tokio", "http/protobuf", None);
+    export_from(
+        two_traces_on_a_current_thread_runtime,
+        "http/protobuf",
+        None,
+    );
 }
 
 #[test]
 fn over_http_json_with_gzip() {
-    export_over("http/json", Some("gzip"));
+    export_from(two_traces, "http/json", Some("gzip"));
 }

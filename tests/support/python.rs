@@ -187,6 +187,12 @@ pub struct SpanIds {
 /// Starts `receiver.py`, on `ports` (gRPC, HTTP) or free ones, and waits
 /// until it says it is ready.
 fn spawn(out: &Path, options: &[OsString], ports: Option<(u16, u16)>) -> (Child, u16, u16) {
+    // A child process exits without running destructors: its receiver
+    // would be left running.
+    assert!(
+        !crate::support::in_a_child(),
+        "a receiver is started in a child process: ask for the child (support::child) first"
+    );
     let receiver = tests_dir("otlp_receiver");
     let python = venv("otlp-receiver-venv", &[receiver.join("requirements.txt")]);
     let mut command = Command::new(python);
