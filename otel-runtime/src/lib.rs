@@ -18,14 +18,30 @@
 //! Spans go to the global tracer provider (`opentelemetry::global`),
 //! whichever installed it. See the [`traced`] docs for every option.
 //!
-//! HTTP, behind cargo features: `tower` (and `axum`) give
-//! `otel_runtime::http::server::TraceLayer`, a server span per request;
-//! `reqwest` gives `otel_runtime::http::client::TraceMiddleware`, a client
-//! span per request with the trace context sent along.
+//! # Features
+//!
+//! The defaults are what an application's `init` can set up; a library
+//! that only annotates its functions takes `default-features = false`,
+//! which leaves out every exporter, TLS and Tokio.
+//!
+//! | feature | default | what it brings |
+//! |---|---|---|
+//! | `otlp-grpc` | yes | OTLP over gRPC (tonic, Tokio) |
+//! | `otlp-http` | yes | OTLP over HTTP with protobuf (hyper, Tokio) |
+//! | `tls` | yes | `https` endpoints and certificate files (rustls, ring) |
+//! | `console` | yes | the waterfall tree on standard output |
+//! | `otlp-json` | no | OTLP over HTTP with JSON (serde_json) |
+//! | `testing` | no | `otel_runtime::testing`: capture a closure's spans, for tests |
+//! | `tower`, `axum` | no | `http::server::TraceLayer`: a server span per request |
+//! | `reqwest` | no | `http::client::TraceMiddleware`: a client span per request, the trace context sent along |
+//!
+//! A setting that needs a feature the build lacks is reported by `init`,
+//! naming the feature.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod attribute;
+#[cfg(feature = "console")]
 mod console;
 mod current;
 mod engine;
@@ -34,6 +50,7 @@ pub mod http;
 mod init;
 pub mod propagation;
 mod spawn;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 #[doc(hidden)]

@@ -13,7 +13,7 @@
 //! soon as a batch is full, on a thread of its own.
 //!
 //! A span that `#[traced]` made directly comes as a record (see
-//! `__private::record`), which the export thread makes into `SpanData`:
+//! `engine::record`), which the export thread makes into `SpanData`:
 //! what that allocates, the export thread allocates and frees itself.
 //!
 //! How many spans may wait is bounded in front of this processor, by the
@@ -266,7 +266,7 @@ impl Batch {
 /// One thread's finished spans, each kind in the order they ended.
 #[derive(Debug, Default)]
 struct Finished {
-    /// Made directly (`__private::direct`): made into `SpanData` on the
+    /// Made directly (`engine::direct`): made into `SpanData` on the
     /// export thread. Kept by value, not boxed: a box would be allocated by
     /// the calling thread and freed by the export thread, which is what
     /// records are for not doing.

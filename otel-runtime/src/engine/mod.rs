@@ -58,9 +58,11 @@ pub(crate) use errors::ErrorText;
 pub(crate) use install::{Built, Setup, build, install, install_other};
 pub(crate) use limits::{Truncating, set_value_length};
 pub(crate) use loss::{Counted, CountedIn, Queue, summary as loss_summary};
-#[cfg(test)]
+#[cfg(any(feature = "console", feature = "testing"))]
+pub(crate) use processor::Ended;
+#[cfg(all(test, feature = "console"))]
 pub(crate) use processor::ForSdk;
-pub(crate) use processor::{Ended, Processor};
+pub(crate) use processor::Processor;
 pub(crate) use reentry::within as untraced;
 pub(crate) use sampling::by_trace_id;
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use opentelemetry::Context;
-use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt as _};
+use opentelemetry::trace::{SpanContext, TraceContextExt as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
@@ -41,16 +41,18 @@ impl Ended<'_> {
 
     /// Whether the span is a root in this process: it has no parent, or
     /// a parent in another process.
+    #[cfg(feature = "console")]
     pub(crate) fn is_local_root(&self) -> bool {
         let (parent, remote) = match self {
             Ended::Record(Some(record)) => (record.parent_span_id, record.parent_is_remote),
             Ended::Data(Some(data)) => (data.parent_span_id, data.parent_span_is_remote),
             _ => return false,
         };
-        parent == SpanId::INVALID || remote
+        parent == opentelemetry::trace::SpanId::INVALID || remote
     }
 
     /// Takes the span out, as the SDK's `SpanData`.
+    #[cfg(any(test, feature = "testing"))]
     pub(crate) fn take_data(self) -> Option<SpanData> {
         match self {
             Ended::Record(record) => record.take().map(Record::into_span_data),

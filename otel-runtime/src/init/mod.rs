@@ -3,10 +3,16 @@
 //! only: what it sets up is the engine's (`crate::engine`).
 
 mod env;
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 mod otlp;
 mod processors;
 mod propagators;
 mod resource;
+#[cfg(feature = "tls")]
+mod tls;
+// The same interface, refusing certificate files: this build has no TLS.
+#[cfg(not(feature = "tls"))]
+#[path = "no_tls.rs"]
 mod tls;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,7 +26,7 @@ use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 use crate::engine::{self, Built, Processor, Schedule, Setup};
 use env::EnvConfig;
 pub use env::ExporterKind;
-use processors::{Batching, with_console, with_exporter};
+use processors::Batching;
 use propagators::BoxedPropagator;
 
 /// How long dropping the [`Guard`] waits for the last spans to be exported.
@@ -144,7 +150,7 @@ impl Builder {
     ) -> Self {
         self.span_exporters
             .push(SpanExporterInCode(Box::new(move |batching| {
-                with_exporter(exporter, batching)
+                processors::with_exporter(exporter, batching)
             })));
         self
     }
@@ -255,48 +261,23 @@ impl Builder {
         let mut processors = Vec::new();
         let mut console = false;
         for kind in kinds {
-            match otlp_exporter(kind, env, tls) {
-                Some(exporter) => processors.push(with_exporter(exporter, batching)),
+            let otlp = match kind {
+                ExporterKind::Otlp => processors::otlp(env, tls, batching),
+                ExporterKind::Console => None,
+            };
+            match otlp {
+                Some(otlp) => processors.push(otlp),
                 // Once, even when the OTLP exporter falls back to it.
                 None if console => {}
                 None => {
                     console = true;
-                    processors.push(with_console(batching));
+                    processors.extend(processors::console(batching));
                 }
             }
         }
         processors.extend(in_code.into_iter().map(|exporter| (exporter.0)(batching)));
         processors
     }
-}
-
-/// The OTLP exporter, for `ExporterKind::Otlp`; `None` for the console, or
-/// when OTLP cannot be set up (said why: the console takes its place, and
-/// nothing is lost).
-fn otlp_exporter(
-    kind: ExporterKind,
-    env: &EnvConfig,
-    tls: &tls::Tls,
-) -> Option<otlp::OtlpExporter> {
-    // With no usable endpoint, reported already.
-    let endpoint = match kind {
-        ExporterKind::Console => return None,
-        ExporterKind::Otlp => env.otlp_endpoint.url()?,
-    };
-    let settings = otlp::Settings {
-        protocol: env.otlp_protocol,
-        endpoint,
-        headers: &env.otlp_headers,
-        timeout: env.otlp_timeout,
-    };
-    otlp::build(&settings, tls)
-        .map_err(|error| {
-            eprintln!(
-                "otel_runtime: cannot set up the OTLP exporter: {error}; \
-                 printing traces on standard output instead"
-            );
-        })
-        .ok()
 }
 
 /// Installs `provider` as the global tracer provider, as
@@ -320,7 +301,7 @@ where
     P: opentelemetry::trace::TracerProvider<Tracer = T> + Send + Sync + 'static,
 {
     // An SDK provider is installed wrapped, so that traced functions can
-    // use its tracers unboxed (see `__private::tracers`). Exactly one of
+    // use its tracers unboxed (see `engine::tracers`). Exactly one of
     // `sdk` and `provider` is left.
     let mut provider = Some(provider);
     let sdk = (&mut provider as &mut dyn std::any::Any)
@@ -377,6 +358,7 @@ impl fmt::Debug for Guard {
 impl Drop for Guard {
     fn drop(&mut self) {
         if let Some(tracing) = self.tracing.take() {
+            #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
             otlp::shutting_down();
             if let Err(error) = tracing.shutdown(SHUTDOWN_TIMEOUT) {
                 eprintln!("otel_runtime: shutting tracing down: {error}");

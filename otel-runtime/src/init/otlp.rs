@@ -12,11 +12,13 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures_util::future::{Either, select};
+#[cfg(feature = "otlp-grpc")]
+use opentelemetry_otlp::WithTonicConfig as _;
+#[cfg(feature = "otlp-grpc")]
 use opentelemetry_otlp::tonic_types::metadata::MetadataMap;
-use opentelemetry_otlp::{
-    Protocol as WireProtocol, RetryPolicy, WithExportConfig as _, WithHttpConfig as _,
-    WithTonicConfig as _,
-};
+#[cfg(feature = "otlp-http")]
+use opentelemetry_otlp::{Protocol as WireProtocol, WithHttpConfig as _};
+use opentelemetry_otlp::{RetryPolicy, WithExportConfig as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
@@ -75,14 +77,23 @@ pub(crate) fn build(settings: &Settings<'_>, tls: &Tls) -> Result<OtlpExporter, 
     })
 }
 
+// Without TLS, gRPC has no certificates to take.
+#[cfg_attr(not(feature = "tls"), allow(unused_variables))]
 fn build_one(
     settings: &Settings<'_>,
     tls: &Tls,
     retries: RetryPolicy,
 ) -> Result<opentelemetry_otlp::SpanExporter, String> {
+    if !cfg!(feature = "tls") && settings.endpoint.starts_with("https:") {
+        return Err(format!(
+            "the endpoint {} needs TLS, and otel-runtime was built without its `tls` feature",
+            settings.endpoint
+        ));
+    }
     let _runtime = runtime().enter();
     let builder = opentelemetry_otlp::SpanExporter::builder();
     let exporter = match settings.protocol {
+        #[cfg(feature = "otlp-grpc")]
         OtlpProtocol::Grpc => {
             let mut metadata = http::HeaderMap::new();
             for (name, value) in settings.headers {
@@ -95,15 +106,17 @@ fn build_one(
                     metadata.insert(name, value);
                 }
             }
-            builder
+            let builder = builder
                 .with_tonic()
                 .with_endpoint(settings.endpoint)
                 .with_timeout(settings.timeout)
                 .with_metadata(MetadataMap::from_headers(metadata))
-                .with_tls_config(tls.grpc())
-                .with_retry_policy(retries)
-                .build()
+                .with_retry_policy(retries);
+            #[cfg(feature = "tls")]
+            let builder = builder.with_tls_config(tls.grpc());
+            builder.build()
         }
+        #[cfg(feature = "otlp-http")]
         OtlpProtocol::HttpProtobuf | OtlpProtocol::HttpJson => {
             let wire = match settings.protocol {
                 #[cfg(feature = "otlp-json")]
@@ -120,8 +133,23 @@ fn build_one(
                 .with_retry_policy(retries)
                 .build()
         }
+        #[allow(unreachable_patterns)]
+        protocol => return Err(missing_transport(protocol)),
     };
     exporter.map_err(|error| error.to_string())
+}
+
+/// Why `protocol` cannot be used: its transport is not compiled in.
+fn missing_transport(protocol: OtlpProtocol) -> String {
+    let feature = match protocol {
+        OtlpProtocol::Grpc => "otlp-grpc",
+        OtlpProtocol::HttpProtobuf | OtlpProtocol::HttpJson => "otlp-http",
+    };
+    format!(
+        "OTLP over {} needs otel-runtime's `{feature}` feature, which this build lacks \
+         (OTEL_EXPORTER_OTLP_PROTOCOL chooses another)",
+        protocol.name()
+    )
 }
 
 /// The runtime the exporters run on: one worker thread, for the life

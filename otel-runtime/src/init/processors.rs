@@ -3,8 +3,51 @@
 
 use std::sync::Arc;
 
+#[cfg(feature = "console")]
 use crate::console::{ConsoleExporter, OpenRoots, TrackRoots};
 use crate::engine::{Batch, Counted, CountedIn, Processor, Queue, Schedule, Truncating};
+
+use super::env::EnvConfig;
+use super::tls::Tls;
+
+/// What the console fallback is called where a message names it.
+const FALLBACK: &str = if cfg!(feature = "console") {
+    "printing traces on standard output instead"
+} else {
+    "spans are not exported"
+};
+
+/// The OTLP exporter's processor; `None` when OTLP cannot be set up (said
+/// why: the console takes its place, and nothing is lost).
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+pub(super) fn otlp(env: &EnvConfig, tls: &Tls, batching: Batching) -> Option<Box<dyn Processor>> {
+    // With no usable endpoint, reported already.
+    let endpoint = env.otlp_endpoint.url()?;
+    let settings = super::otlp::Settings {
+        protocol: env.otlp_protocol,
+        endpoint,
+        headers: &env.otlp_headers,
+        timeout: env.otlp_timeout,
+    };
+    match super::otlp::build(&settings, tls) {
+        Ok(exporter) => Some(with_exporter(exporter, batching)),
+        Err(error) => {
+            eprintln!("otel_runtime: cannot set up the OTLP exporter: {error}; {FALLBACK}");
+            None
+        }
+    }
+}
+
+/// Without an OTLP transport compiled in, OTLP is refused, saying which
+/// feature brings it.
+#[cfg(not(any(feature = "otlp-grpc", feature = "otlp-http")))]
+pub(super) fn otlp(_: &EnvConfig, _: &Tls, _: Batching) -> Option<Box<dyn Processor>> {
+    eprintln!(
+        "otel_runtime: cannot set up the OTLP exporter: otel-runtime was built without \
+         its `otlp-grpc` and `otlp-http` features; {FALLBACK}"
+    );
+    None
+}
 
 /// `exporter` behind a batch processor (configured by `OTEL_BSP_*`), both
 /// counted, text values cut to the length limit.
@@ -22,14 +65,25 @@ pub(super) fn with_exporter(
 /// The console exporter, which prints a trace when the last of its local
 /// roots ends: a trace that comes back into this process through one of its
 /// HTTP servers is printed whole, once.
-pub(super) fn with_console(batching: Batching) -> Box<dyn Processor> {
+#[cfg(feature = "console")]
+pub(super) fn console(batching: Batching) -> Option<Box<dyn Processor>> {
     let roots = Arc::new(OpenRoots::default());
     let exporter = ConsoleExporter::stdout().waiting_for(roots.clone());
     let queue = Queue::new(batching.max_queue_size);
-    Box::new(CountedIn {
+    Some(Box::new(CountedIn {
         inner: TrackRoots::new(roots, batch(exporter, &queue, batching.schedule)),
         queue,
-    })
+    }))
+}
+
+/// Without the `console` feature, nothing: said once.
+#[cfg(not(feature = "console"))]
+pub(super) fn console(_: Batching) -> Option<Box<dyn Processor>> {
+    eprintln!(
+        "otel_runtime: the console exporter needs otel-runtime's `console` feature; \
+         spans are not exported"
+    );
+    None
 }
 
 /// The batch processors' settings (`OTEL_BSP_*`).

@@ -8,9 +8,15 @@
 //! left out; the connection then fails its TLS check rather than falling
 //! back to anything less safe.
 
-use std::sync::Arc;
-use std::time::Duration;
+// Each transport uses part of it; a build with one leaves the other part.
+#![cfg_attr(
+    not(all(feature = "otlp-grpc", feature = "otlp-http")),
+    allow(dead_code)
+)]
 
+use std::sync::Arc;
+
+#[cfg(feature = "otlp-grpc")]
 use opentelemetry_otlp::tonic_types::transport::{Certificate, ClientTlsConfig, Identity};
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -18,6 +24,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use super::env::{Problem, Setting, TlsFiles};
 
 /// The HTTP exporter's client.
+#[cfg(feature = "otlp-http")]
 pub(crate) type HttpClient = opentelemetry_http::hyper::HyperClient<
     hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
 >;
@@ -86,6 +93,7 @@ impl Tls {
 
     /// The settings for tonic, for an `https` endpoint (tonic ignores them
     /// for `http`).
+    #[cfg(feature = "otlp-grpc")]
     pub(crate) fn grpc(&self) -> ClientTlsConfig {
         let config = match &self.authority {
             Some(authority) => {
@@ -103,7 +111,8 @@ impl Tls {
 
     /// The HTTP exporter's client: hyper, speaking TLS with these
     /// certificates to an `https` endpoint.
-    pub(crate) fn http_client(&self, timeout: Duration) -> Result<HttpClient, String> {
+    #[cfg(feature = "otlp-http")]
+    pub(crate) fn http_client(&self, timeout: std::time::Duration) -> Result<HttpClient, String> {
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(self.rustls()?)
             .https_or_http()
@@ -243,9 +252,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg(all(feature = "otlp-grpc", feature = "otlp-http"))]
     fn with_nothing_set_the_system_roots_make_a_client() {
         let tls = Tls::load(&TlsFiles::default(), &mut Vec::new());
-        tls.http_client(Duration::from_secs(1)).unwrap();
+        tls.http_client(std::time::Duration::from_secs(1)).unwrap();
         let _ = tls.grpc();
     }
 }

@@ -30,6 +30,30 @@ pub enum OtlpProtocol {
     HttpJson,
 }
 
+impl OtlpProtocol {
+    /// The specification's default, `http/protobuf`, unless this build has
+    /// only the gRPC transport: then `grpc`, which it can use.
+    pub(crate) const DEFAULT: OtlpProtocol =
+        if cfg!(feature = "otlp-grpc") && !cfg!(feature = "otlp-http") {
+            OtlpProtocol::Grpc
+        } else {
+            OtlpProtocol::HttpProtobuf
+        };
+
+    /// The value of `OTEL_EXPORTER_OTLP_PROTOCOL` that names it.
+    #[cfg_attr(
+        not(any(feature = "otlp-grpc", feature = "otlp-http")),
+        allow(dead_code)
+    )]
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            OtlpProtocol::Grpc => "grpc",
+            OtlpProtocol::HttpProtobuf => "http/protobuf",
+            OtlpProtocol::HttpJson => "http/json",
+        }
+    }
+}
+
 /// Where spans go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExporterKind {
@@ -164,6 +188,10 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// The URL, unless it is [`Endpoint::Invalid`].
+    #[cfg_attr(
+        not(any(feature = "otlp-grpc", feature = "otlp-http")),
+        allow(dead_code)
+    )]
     pub fn url(&self) -> Option<&str> {
         match self {
             Endpoint::Default(url) | Endpoint::Set(url) => Some(url),

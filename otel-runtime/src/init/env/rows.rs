@@ -38,7 +38,7 @@ pub(super) static ROWS: &[&dyn Row] = &[
     // OTLP. The endpoint's default and its path depend on the protocol, and
     // its scheme on `…_INSECURE`: `rules::endpoint`.
     &Read { names: &["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"],
-            parse: otlp_protocol, default: OtlpProtocol::HttpProtobuf,
+            parse: otlp_protocol, default: OtlpProtocol::DEFAULT,
             set: |d, v| d.config.otlp_protocol = v },
     &Read { names: &["OTEL_EXPORTER_OTLP_TRACES_INSECURE", "OTEL_EXPORTER_OTLP_INSECURE"],
             parse: flag, default: false,
@@ -101,7 +101,7 @@ pub(super) static ROWS: &[&dyn Row] = &[
             parse: characters, default: None,
             set: |d, v| d.config.value_length_limit = v },
 
-    // The batch processor (`init::batch`); `rules::fit_batch_to_queue` cuts
+    // The batch processor (`engine::batch`); `rules::fit_batch_to_queue` cuts
     // a batch to the queue's size.
     &Read { names: &["OTEL_BSP_SCHEDULE_DELAY"],
             parse: bsp_millis, default: Duration::from_millis(5_000),
