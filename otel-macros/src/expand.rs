@@ -87,7 +87,6 @@ pub(crate) struct Expansion<'a> {
     /// hygiene), so no name of theirs can clash with them.
     pub span: Ident,
     pub value: Ident,
-    pub callsite: Ident,
 }
 
 impl<'a> Expansion<'a> {
@@ -103,7 +102,6 @@ impl<'a> Expansion<'a> {
             krate,
             span: hygienic("__otel_span"),
             value: hygienic("__otel_value"),
-            callsite: hygienic("__OTEL_CALLSITE"),
         }
     }
 

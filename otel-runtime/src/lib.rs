@@ -274,7 +274,7 @@ pub use init::{Builder, ExporterKind, Guard, InitError, builder, init, set_trace
 ///
 /// ```text
 /// fn work(a: u64) -> Result<u64, E> {
-///     let mut span = { static CALLSITE: CallSite = CallSite { name: "work", … }; __private::start(&CALLSITE) };
+///     let mut span = __private::start(const { fn here() {} &__private::call_site!("work", here).attributes(1) });
 ///     if span.is_recording() {                 // the one check when not recording
 ///         span.attr("a", __private::value!(&a));
 ///     }
@@ -295,8 +295,10 @@ pub use init::{Builder, ExporterKind, Guard, InitError, builder, init, set_trace
 /// `impl Trait` such as a closure, and has no `ret`) keeps its body as
 /// written, after the span is entered.
 ///
-/// With `parent` or `links`, `start(&CALLSITE)` becomes
-/// `start_with(&CALLSITE, || Relations::new().parent(&(cx)).link(&(a)))`:
+/// The call site is built at compile time, with a builder call for each
+/// option that is not the default (`.kind(…)`, `.errors(…)`).
+/// With `parent` or `links`, `start(site)` becomes
+/// `start_with(site, || Relations::new().parent(&(cx)).link(&(a)))`:
 /// the closure runs only when a span starts in full.
 ///
 /// An `async fn` becomes a `fn` returning `impl Future`, whose future is the

@@ -8,8 +8,8 @@ mod value;
 
 pub use crate::AttributeValue;
 pub use crate::engine::{
-    Active, Arg, CallSite, Entered, ErrorMode, Instrumented, Relations, Starting, function_name,
-    start, start_with,
+    Active, Arg, CallSite, Entered, ErrorMode, Instrumented, Relations, Scope, Starting, start,
+    start_with,
 };
 pub use opentelemetry::trace::SpanKind;
 pub use outcome::{Probe, is_expected, probe_levels};
@@ -17,13 +17,22 @@ pub use question::{Branch, FromResidual, branch, from_residual};
 pub use std::boxed::Box;
 pub use value::{ValueProbe, debug_value, display_value, value_levels};
 
-/// `Some(name)`, or `"unknown"` outside cargo.
-pub const fn or_unknown(name: Option<&'static str>) -> &'static str {
-    match name {
-        Some(name) => name,
-        None => "unknown",
-    }
+/// `Scope::call_site` in the crate being compiled: a macro, so that
+/// cargo's variables are read where the expansion compiles, not here. The
+/// call's place, which `call_site` reports as the function's, is this
+/// macro's: the expansion writes it at the function's name.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __otel_call_site {
+    ($name:expr, $marker:ident) => {
+        $crate::__private::Scope::new(
+            ::core::option_env!("CARGO_PKG_NAME"),
+            ::core::option_env!("CARGO_PKG_VERSION"),
+        )
+        .call_site($name, $marker)
+    };
 }
+pub use crate::__otel_call_site as call_site;
 
 /// The `Output = …` of an `async fn` rewritten as `fn … -> impl Future`.
 ///
