@@ -13,7 +13,7 @@ use crate::attr::{ErrOption, FieldValue, Format, Kind, Links};
 use crate::expand::Expansion;
 
 impl Expansion<'_> {
-    // Output: let mut span = start(const { fn here() {} &call_site!("f", here) });
+    // Output: let mut span = start(const { &call_site!("f") });
     //         if span.is_recording() { span.attr("a", value!(&a)); … }
     pub fn prologue(&self) -> TokenStream {
         let span = &self.span;
@@ -66,11 +66,11 @@ impl Expansion<'_> {
         }
     }
 
-    // Output: const { fn here() {} &call_site!("f", here).kind(Server).attributes(2) }
-    // Only the options that are not the runtime's defaults are written. The
-    // marker `fn` gives the function's path; `call_site!` reads the file and
-    // line of its own place, spanned at the function's name. In a `const`
-    // block: items of the expansion must not clash with the user's.
+    // Output: const { &call_site!("f").kind(Server).attributes(2) }
+    // Only the options that are not the runtime's defaults are written.
+    // `call_site!` reads the file and line of its own place, spanned at the
+    // function's name. In a `const` block: the marker item it declares must
+    // not clash with the user's items.
     /// The call site; `recorded` attributes are set at the start.
     pub fn callsite(&self, recorded: usize) -> TokenStream {
         let krate = &self.krate;
@@ -79,11 +79,7 @@ impl Expansion<'_> {
             Some(name) => name.to_token_stream(),
             None => ident.unraw().to_string().to_token_stream(),
         };
-        let here = Ident::new("__otel_here", Span::mixed_site());
-        let new = respan(
-            quote!(#krate::__private::call_site!(#name, #here)),
-            ident.span(),
-        );
+        let new = respan(quote!(#krate::__private::call_site!(#name)), ident.span());
         let mut builder = TokenStream::new();
         if let Some(kind) = self.options.kind.filter(|kind| *kind != Kind::Internal) {
             let kind = Ident::new(kind.variant(), Span::call_site());
@@ -110,12 +106,7 @@ impl Expansion<'_> {
         {
             builder.extend(quote!(.without_exception_event()));
         }
-        quote! {
-            const {
-                fn #here() {}
-                &#new #builder
-            }
-        }
+        quote!(const { &#new #builder })
     }
 
     /// `span.attr(key, value)` for each recorded argument and field, and

@@ -274,7 +274,7 @@ pub use init::{Builder, ExporterKind, Guard, InitError, builder, init, set_trace
 ///
 /// ```text
 /// fn work(a: u64) -> Result<u64, E> {
-///     let mut span = __private::start(const { fn here() {} &__private::call_site!("work", here).attributes(1) });
+///     let mut span = __private::start(const { &__private::call_site!("work").attributes(1) });
 ///     if span.is_recording() {                 // the one check when not recording
 ///         span.attr("a", __private::value!(&a));
 ///     }
@@ -283,7 +283,7 @@ pub use init::{Builder, ExporterKind, Guard, InitError, builder, init, set_trace
 ///         <the body as written; each `return e` becomes `break 'body e`, and each `?` a
 ///          `match` that breaks to 'body with the converted `Err`>
 ///     };
-///     __private::observe_ref!(&span, &value);
+///     __private::outcome!(&span, &value);    // with options: `expected = …`, `ret`
 ///     value
 /// }
 /// ```
