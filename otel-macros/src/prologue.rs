@@ -109,7 +109,8 @@ impl Expansion<'_> {
         quote!(const { &#new #builder })
     }
 
-    /// `span.attr(key, value)` for each recorded argument and field, and
+    /// `arg!(span, key, &value)` for each recorded argument,
+    /// `span.attr(key, value)` for each field, and
     /// the names of the arguments recorded.
     pub fn attributes(&self) -> (Vec<TokenStream>, Vec<String>) {
         let Expansion {
@@ -130,12 +131,9 @@ impl Expansion<'_> {
                 }
                 let ident = &arg.ident;
                 recorded.push(key.clone());
-                let value = if arg.secret {
-                    quote!(#krate::__private::redacted())
-                } else {
-                    quote!(#krate::__private::value!(&#ident))
-                };
-                attributes.push(quote!(#span.attr(#key, #value);));
+                // The runtime knows the secrets' names, and decides at
+                // compile time.
+                attributes.push(quote!(#krate::__private::arg!(#span, #key, &#ident);));
             }
         }
         for field in &options.fields {

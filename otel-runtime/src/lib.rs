@@ -33,6 +33,7 @@ mod engine;
 pub mod http;
 mod init;
 pub mod propagation;
+pub mod secrets;
 mod spawn;
 pub mod testing;
 
@@ -87,10 +88,9 @@ pub use init::{Builder, ExporterKind, Guard, InitError, builder, init, set_trace
 ///   [`AttributeValue`] to give your own types a typed form.
 /// - **Nothing is evaluated when the span does not record** (no provider,
 ///   or sampled out): no formatting, allocation or clone of any argument.
-/// - **Secrets**: an argument whose name is or ends in `password`, `passwd`,
-///   `secret`, `token`, `api_key`, `apikey`, `authorization`, `credential(s)`,
-///   `private_key` or `cookie` (any case) is recorded as `[REDACTED]`, unless
-///   `fields(…)` names it.
+/// - **Secrets**: an argument whose name is or ends in one of
+///   [`secrets::SECRET_NAMES`] (`password`, `token`, `api_key`…, any case)
+///   is recorded as `[REDACTED]`, unless `fields(…)` names it.
 /// - **Code attributes**: `code.function.name` (the full path, with the type
 ///   for methods), `code.file.path`, `code.line.number`.
 /// - **Errors**: when the function returns a `Result` (any alias:

@@ -135,6 +135,25 @@ pub fn hint<T>() -> T {
     unreachable!("a type hint, never called")
 }
 
+/// Records an argument under its name: its value (see `value!`), or
+/// `[REDACTED]` when the name is a secret's, which is decided at compile
+/// time.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __otel_arg {
+    ($span:ident, $key:literal, $value:expr) => {
+        $span.attr(
+            $key,
+            if const { $crate::secrets::is_secret($key) } {
+                $crate::__private::redacted()
+            } else {
+                $crate::__private::value!($value)
+            },
+        )
+    };
+}
+pub use crate::__otel_arg as arg;
+
 /// The value of an argument whose name marks a secret.
 pub fn redacted() -> Option<Arg> {
     Some(Arg::Value(opentelemetry::Value::String(
