@@ -9,9 +9,6 @@ use syn::{FnArg, Ident, Pat, Signature};
 /// `Point { x, y }: Point`.
 pub struct Arg {
     pub ident: Ident,
-    /// Named like a secret (`password`, `api_key`…): recorded as
-    /// `[REDACTED]` unless `fields(…)` names it.
-    pub secret: bool,
 }
 
 /// The bindings of every typed argument, in order. `self` is not recorded.
@@ -22,13 +19,7 @@ pub fn bindings(sig: &Signature) -> Vec<Arg> {
             collect(&typed.pat, &mut idents);
         }
     }
-    idents
-        .into_iter()
-        .map(|ident| Arg {
-            secret: is_secret(&ident.to_string()),
-            ident,
-        })
-        .collect()
+    idents.into_iter().map(|ident| Arg { ident }).collect()
 }
 
 fn collect(pat: &Pat, out: &mut Vec<Ident>) {
@@ -49,26 +40,6 @@ fn collect(pat: &Pat, out: &mut Vec<Ident>) {
         // `_`, `..`, literals: nothing is bound.
         _ => {}
     }
-}
-
-const SECRETS: &[&str] = &[
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "api_key",
-    "apikey",
-    "authorization",
-    "credential",
-    "credentials",
-    "private_key",
-    "cookie",
-];
-
-/// `password`, `db_password`, `API_KEY`, `authToken`: a secret by its name.
-pub fn is_secret(name: &str) -> bool {
-    let name = name.trim_start_matches('_').to_ascii_lowercase();
-    SECRETS.iter().any(|secret| name.ends_with(secret))
 }
 
 /// The name an `async fn` parameter takes in the signature when its
@@ -122,26 +93,4 @@ pub fn by_reference(pat: &Pat, recorded: &[String]) -> Option<Pat> {
     let mut rewrite = Rewrite(recorded, false);
     syn::visit_mut::VisitMut::visit_pat_mut(&mut rewrite, &mut pat);
     rewrite.1.then_some(pat)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_are_known_by_their_ending() {
-        for name in [
-            "password",
-            "db_password",
-            "API_KEY",
-            "authToken",
-            "session_cookie",
-            "_secret",
-        ] {
-            assert!(is_secret(name), "{name}");
-        }
-        for name in ["user", "token_count", "passwords_checked", "key"] {
-            assert!(!is_secret(name), "{name}");
-        }
-    }
 }

@@ -87,7 +87,6 @@ pub(crate) struct Expansion<'a> {
     /// hygiene), so no name of theirs can clash with them.
     pub span: Ident,
     pub value: Ident,
-    pub callsite: Ident,
 }
 
 impl<'a> Expansion<'a> {
@@ -103,7 +102,6 @@ impl<'a> Expansion<'a> {
             krate,
             span: hygienic("__otel_span"),
             value: hygienic("__otel_value"),
-            callsite: hygienic("__OTEL_CALLSITE"),
         }
     }
 
@@ -127,7 +125,7 @@ impl<'a> Expansion<'a> {
     //             <prologue>
     //             let span = span.enter();
     //             let value: Result<u64, E> = 'body: { <body; each `return` and `?` a break to 'body> };
-    //             <record &value>
+    //             outcome!(&span, &value, <options>);
     //             value
     //         }
     // A function whose value is not observed keeps its body as written,
@@ -139,17 +137,11 @@ impl<'a> Expansion<'a> {
             let output = output_type(&self.function.sig.output);
             let try_via = self.observes_errors() && self.returns_result();
             let body = self.body_as_value(output.as_ref(), try_via);
-            let record = self.record(&quote!(&#value));
-            // Where the body never returns (a `loop`, a call to a `-> !`
-            // function), the recording after it is unreachable; that is no
-            // news to the user.
+            let record = self.record(&quote!(&#span), &quote!(&#value));
             quote! {
                 #body
-                #[allow(unreachable_code)]
-                {
-                    #record
-                    #value
-                }
+                #record;
+                #value
             }
         } else {
             let stmts = &self.function.block.stmts;
@@ -271,18 +263,16 @@ impl<'a> Expansion<'a> {
 
     /// The function a future's span calls with its output.
     fn observer(&self, output: Option<&Type>) -> TokenStream {
-        let Expansion {
-            krate, span, value, ..
-        } = self;
+        let Expansion { span, value, .. } = self;
         if self.options.ret.is_none() && !self.records_errors() {
             return quote!(|_, _| {});
         }
-        let record = self.record(&quote!(#value));
+        let record = self.record(&quote!(#span), &quote!(#value));
         let ty = match output {
             Some(ty) if !contains_impl_trait(ty) => quote!(: &#ty),
             _ => TokenStream::new(),
         };
-        quote!(|#value #ty, #span: &#krate::__private::Active| { #record })
+        quote!(|#value #ty, #span| { #record; })
     }
 
     /// Tells type inference the async block's output, so that `?` inside it
@@ -294,14 +284,12 @@ impl<'a> Expansion<'a> {
         if contains_impl_trait(&ty) || matches!(&ty, Type::Tuple(t) if t.elems.is_empty()) {
             return TokenStream::new();
         }
-        let hint = Ident::new("__otel_hint", Span::mixed_site());
+        let krate = &self.krate;
         // Spanned at the user's return type, so that a type error in the
         // body says "return type inferred to be … here" at the signature.
         quote_spanned! {ty.span()=>
-            #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::empty_loop, clippy::needless_return)]
             if false {
-                let #hint: #ty = loop {};
-                return #hint;
+                return #krate::__private::hint::<#ty>();
             }
         }
     }

@@ -71,30 +71,30 @@ impl Expansion<'_> {
         }
     }
 
-    /// What to record of a returned value, given a reference to it.
-    pub fn record(&self, value: &TokenStream) -> TokenStream {
-        let Expansion {
-            krate,
-            span,
-            options,
-            ..
-        } = self;
-        let mut record = TokenStream::new();
-        if self.records_errors() {
+    // Output: outcome!(span, value, [text | off,] [expected = <pred>,] [ret[(Debug | Display)]])
+    /// What to record of a returned value: one call into the runtime, which
+    /// chooses by trait how to record an `Err`, and for `ret` whether the
+    /// value or its `Ok` value is recorded.
+    pub fn record(&self, span: &TokenStream, value: &TokenStream) -> TokenStream {
+        let Expansion { krate, options, .. } = self;
+        let mut chosen = Vec::new();
+        if !self.records_errors() {
+            chosen.push(quote!(off));
+        } else {
             // See `error_may_borrow`: such an error is probed by its text.
-            let text = self.error_may_borrow().then(|| quote!(text:));
-            let observe = quote!(#krate::__private::observe_ref!(#text &#span, #value););
-            record.extend(match &options.expected_err {
-                None => observe,
-                Some(pred) => quote! {
-                    if !#krate::__private::is_expected(#value, #pred) { #observe }
-                },
-            });
+            if self.error_may_borrow() {
+                chosen.push(quote!(text));
+            }
+            if let Some(pred) = &options.expected_err {
+                chosen.push(quote!(expected = #pred));
+            }
         }
-        if let Some(format) = options.ret {
-            record.extend(self.record_return(format, value));
-        }
-        record
+        chosen.extend(options.ret.map(|format| match format {
+            Format::Typed => quote!(ret),
+            Format::Debug => quote!(ret(Debug)),
+            Format::Display => quote!(ret(Display)),
+        }));
+        quote!(#krate::__private::outcome!(#span, #value #(, #chosen)*))
     }
 
     /// Whether the error type of the returned (or awaited) `Result` may
@@ -103,33 +103,5 @@ impl Expansion<'_> {
         self.function
             .outcome_type()
             .is_some_and(|ty| error_may_borrow(&ty, &self.function.sig.generics))
-    }
-
-    /// `ret`: the returned value, or for a `Result` its `Ok` value, as
-    /// `#[instrument(ret)]` does.
-    pub fn record_return(&self, format: Format, value: &TokenStream) -> TokenStream {
-        let span = &self.span;
-        if self
-            .function
-            .outcome_type()
-            .is_some_and(|ty| is_result(&ty))
-        {
-            let ok = Ident::new("__otel_ok", Span::mixed_site());
-            let returned = self.formatted(format, &quote!(#ok));
-            quote! {
-                if #span.is_recording() {
-                    if let ::core::result::Result::Ok(#ok) = #value {
-                        #span.record_return(#returned);
-                    }
-                }
-            }
-        } else {
-            let returned = self.formatted(format, value);
-            quote! {
-                if #span.is_recording() {
-                    #span.record_return(#returned);
-                }
-            }
-        }
     }
 }

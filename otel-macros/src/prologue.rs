@@ -1,7 +1,7 @@
 //! The start of every expansion: the call site's constants, the span's
 //! start, and the recording of arguments and fields.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::spanned::Spanned as _;
@@ -13,30 +13,12 @@ use crate::attr::{ErrOption, FieldValue, Format, Kind, Links};
 use crate::expand::Expansion;
 
 impl Expansion<'_> {
-    // Output: let mut span = { static CALLSITE = CallSite { … }; start(&CALLSITE) };
+    // Output: let mut span = start(const { &call_site!("f") });
     //         if span.is_recording() { span.attr("a", value!(&a)); … }
     pub fn prologue(&self) -> TokenStream {
-        let Expansion {
-            krate,
-            span,
-            callsite,
-            ..
-        } = self;
+        let span = &self.span;
         let (attributes, recorded) = self.attributes();
-        let callsite_value = self.callsite(attributes.len());
-        let here = Ident::new("__otel_here", Span::mixed_site());
-        let start = self.start();
-        // The items live in a block of their own: spliced beside the user's
-        // statements, they could clash with an item of the same name.
-        let start = quote! {
-            {
-                fn #here() -> &'static str {
-                    #krate::__private::function_name(#here)
-                }
-                static #callsite: #krate::__private::CallSite = #callsite_value;
-                #start
-            }
-        };
+        let start = self.start(&self.callsite(attributes.len()));
         let bindings = self.async_recorded_bindings(&recorded);
         if attributes.is_empty() {
             quote!(let #span = #start;)
@@ -51,21 +33,16 @@ impl Expansion<'_> {
         }
     }
 
-    // Output: start(&CALLSITE)
-    //     or: start_with(&CALLSITE, || Relations::new().parent(&(<parent>)).link(&(<a>)).link(&(<b>)))
-    //     or: start_with(&CALLSITE, || Relations::new().links(<iterable>))
+    // Output: start(<site>)
+    //     or: start_with(<site>, || Relations::new().parent(&(<parent>)).link(&(<a>)).link(&(<b>)))
+    //     or: start_with(<site>, || Relations::new().links(<iterable>))
     // In a closure, so that the expressions are evaluated only when a span
     // is started in full: with no provider, they cost nothing. Borrowed, as
     // `fields` values are, so that naming an argument does not move it.
-    fn start(&self) -> TokenStream {
-        let Expansion {
-            krate,
-            callsite,
-            options,
-            ..
-        } = self;
+    fn start(&self, site: &TokenStream) -> TokenStream {
+        let Expansion { krate, options, .. } = self;
         if options.parent.is_none() && options.links.is_none() {
-            return quote!(#krate::__private::start(&#callsite));
+            return quote!(#krate::__private::start(#site));
         }
         // Spanned at the user's expression, so that a type error points
         // there rather than at the whole attribute.
@@ -83,13 +60,18 @@ impl Expansion<'_> {
             Some(Links::Iter(iterable)) => quote_spanned!(iterable.span()=> .links(#iterable)),
         };
         quote! {
-            #krate::__private::start_with(&#callsite, || {
+            #krate::__private::start_with(#site, || {
                 #krate::__private::Relations::new() #parent #links
             })
         }
     }
 
-    /// The call site's constants; `recorded` attributes are set at the start.
+    // Output: const { &call_site!("f").kind(Server).attributes(2) }
+    // Only the options that are not the runtime's defaults are written.
+    // `call_site!` reads the file and line of its own place, spanned at the
+    // function's name. In a `const` block: the marker item it declares must
+    // not clash with the user's items.
+    /// The call site; `recorded` attributes are set at the start.
     pub fn callsite(&self, recorded: usize) -> TokenStream {
         let krate = &self.krate;
         let ident = &self.function.sig.ident;
@@ -97,39 +79,38 @@ impl Expansion<'_> {
             Some(name) => name.to_token_stream(),
             None => ident.unraw().to_string().to_token_stream(),
         };
-        let kind = Ident::new(
-            self.options.kind.unwrap_or(Kind::Internal).variant(),
-            Span::call_site(),
-        );
-        let here = Ident::new("__otel_here", Span::mixed_site());
-        let line = quote_spanned!(ident.span()=> ::core::line!());
-        let err = self.options.err.unwrap_or(ErrOption::Display);
-        let record = err != ErrOption::Off;
-        let debug_message = err == ErrOption::Debug;
-        let exception_event = self.options.exception.as_ref().is_none_or(|lit| lit.value);
-        let attributes = proc_macro2::Literal::usize_unsuffixed(
-            recorded + usize::from(self.options.ret.is_some()),
-        );
-        quote! {
-            #krate::__private::CallSite {
-                name: #name,
-                kind: #krate::__private::SpanKind::#kind,
-                function: #here,
-                file: ::core::file!(),
-                line: #line,
-                scope_name: #krate::__private::or_unknown(::core::option_env!("CARGO_PKG_NAME")),
-                scope_version: #krate::__private::or_unknown(::core::option_env!("CARGO_PKG_VERSION")),
-                attributes: #attributes,
-                errors: #krate::__private::ErrorMode {
-                    record: #record,
-                    exception_event: #exception_event,
-                    debug_message: #debug_message,
-                },
-            }
+        let new = respan(quote!(#krate::__private::call_site!(#name)), ident.span());
+        let mut builder = TokenStream::new();
+        if let Some(kind) = self.options.kind.filter(|kind| *kind != Kind::Internal) {
+            let kind = Ident::new(kind.variant(), Span::call_site());
+            builder.extend(quote!(.kind(#krate::__private::SpanKind::#kind)));
         }
+        let attributes = recorded + usize::from(self.options.ret.is_some());
+        if attributes > 0 {
+            let attributes = proc_macro2::Literal::usize_unsuffixed(attributes);
+            builder.extend(quote!(.attributes(#attributes)));
+        }
+        let errors = match self.options.err.unwrap_or(ErrOption::Display) {
+            ErrOption::Display => None,
+            ErrOption::Debug => Some(quote!(DEBUG)),
+            ErrOption::Off => Some(quote!(OFF)),
+        };
+        if let Some(errors) = errors {
+            builder.extend(quote!(.errors(#krate::__private::ErrorMode::#errors)));
+        }
+        if self
+            .options
+            .exception
+            .as_ref()
+            .is_some_and(|lit| !lit.value)
+        {
+            builder.extend(quote!(.without_exception_event()));
+        }
+        quote!(const { &#new #builder })
     }
 
-    /// `span.attr(key, value)` for each recorded argument and field, and
+    /// `arg!(span, key, &value)` for each recorded argument,
+    /// `span.attr(key, value)` for each field, and
     /// the names of the arguments recorded.
     pub fn attributes(&self) -> (Vec<TokenStream>, Vec<String>) {
         let Expansion {
@@ -150,12 +131,9 @@ impl Expansion<'_> {
                 }
                 let ident = &arg.ident;
                 recorded.push(key.clone());
-                let value = if arg.secret {
-                    quote!(#krate::__private::redacted())
-                } else {
-                    quote!(#krate::__private::value!(&#ident))
-                };
-                attributes.push(quote!(#span.attr(#key, #value);));
+                // The runtime knows the secrets' names, and decides at
+                // compile time.
+                attributes.push(quote!(#krate::__private::arg!(#span, #key, &#ident);));
             }
         }
         for field in &options.fields {
@@ -199,4 +177,22 @@ impl Expansion<'_> {
         }
         bindings
     }
+}
+
+/// The tokens, every one at `span`, which also gives them its hygiene.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }

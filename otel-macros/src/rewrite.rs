@@ -59,7 +59,7 @@ impl VisitMut for Rewriter<'_, '_> {
                 *expr = Expr::Verbatim(quote!(#(#attrs)* #keyword #label #value));
             }
             // Input:  e?
-            // Output: match branch(e) { Continue(v) => v, Break(r) => break 'label from_residual(r) }
+            // Output: match branch(e) { Continue(v) => v, Break(r) => break 'label r.into_return() }
             // What `?` does, in stable terms: the residual (the `Err`) is
             // converted by the function's return type, which the block's
             // type makes known.
@@ -83,17 +83,13 @@ impl VisitMut for Rewriter<'_, '_> {
 fn try_rewritten(krate: &TokenStream, label: &Lifetime, tried: &ExprTry) -> TokenStream {
     let operand = &tried.expr;
     let ok = Ident::new("__otel_ok", Span::mixed_site());
-    let residual = Ident::new("__otel_residual", Span::mixed_site());
-    // In parentheses: a label followed by `::` reads as a labelled
-    // expression to syn, and so to `cargo expand`'s formatter. Parentheses
-    // of the expansion's own, which `unused_parens` leaves alone.
-    let converted = quote!((#krate::__private::from_residual(#residual)));
+    let residual = Ident::new("__otel_exit", Span::mixed_site());
     // Spanned at the user's `e?`, so that a lint on the statement it starts
     // (`unused_must_use`) or "`X` cannot be used with `?`" points there.
     quote_spanned! {tried.span()=>
         match #krate::__private::branch(#operand) {
             ::core::ops::ControlFlow::Continue(#ok) => #ok,
-            ::core::ops::ControlFlow::Break(#residual) => break #label #converted,
+            ::core::ops::ControlFlow::Break(#residual) => break #label #residual.into_return(),
         }
     }
 }

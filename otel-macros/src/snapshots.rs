@@ -1,7 +1,7 @@
-//! Expansion snapshots: every `tests/expand/*.rs` holds one `#[traced]`
-//! item as a user writes it; its expansion, formatted by `prettyplease`, is
-//! compared with `tests/expand/snapshots/<file>.snap`, so that a change in
-//! generated code shows up in review as a diff.
+//! Expansion snapshots: every `tests/expand/*.rs` of this crate holds one
+//! `#[traced]` item as a user writes it; its expansion, formatted by
+//! `prettyplease`, is compared with `tests/expand/snapshots/<file>.snap`, so
+//! that a change in generated code shows up in review as a diff.
 //!
 //! A proc-macro crate cannot export `expand::traced` to an integration test,
 //! hence a unit test module.
@@ -27,7 +27,7 @@ use quote::{ToTokens, quote};
 use syn::{Attribute, ImplItem, Item, Macro, Meta, TraitItem};
 
 fn expand_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/expand")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/expand")
 }
 
 #[test]

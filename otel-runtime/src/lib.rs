@@ -49,6 +49,7 @@ mod engine;
 pub mod http;
 mod init;
 pub mod propagation;
+pub mod secrets;
 mod spawn;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -104,10 +105,9 @@ pub use init::{Builder, ExporterKind, Guard, InitError, builder, init, set_trace
 ///   [`AttributeValue`] to give your own types a typed form.
 /// - **Nothing is evaluated when the span does not record** (no provider,
 ///   or sampled out): no formatting, allocation or clone of any argument.
-/// - **Secrets**: an argument whose name is or ends in `password`, `passwd`,
-///   `secret`, `token`, `api_key`, `apikey`, `authorization`, `credential(s)`,
-///   `private_key` or `cookie` (any case) is recorded as `[REDACTED]`, unless
-///   `fields(…)` names it.
+/// - **Secrets**: an argument whose name is or ends in one of
+///   [`secrets::SECRET_NAMES`] (`password`, `token`, `api_key`…, any case)
+///   is recorded as `[REDACTED]`, unless `fields(…)` names it.
 /// - **Code attributes**: `code.function.name` (the full path, with the type
 ///   for methods), `code.file.path`, `code.line.number`.
 /// - **Errors**: when the function returns a `Result` (any alias:
@@ -291,7 +291,7 @@ pub use init::{Builder, ExporterKind, Guard, InitError, builder, init, set_trace
 ///
 /// ```text
 /// fn work(a: u64) -> Result<u64, E> {
-///     let mut span = { static CALLSITE: CallSite = CallSite { name: "work", … }; __private::start(&CALLSITE) };
+///     let mut span = __private::start(const { &__private::call_site!("work").attributes(1) });
 ///     if span.is_recording() {                 // the one check when not recording
 ///         span.attr("a", __private::value!(&a));
 ///     }
@@ -300,7 +300,7 @@ pub use init::{Builder, ExporterKind, Guard, InitError, builder, init, set_trace
 ///         <the body as written; each `return e` becomes `break 'body e`, and each `?` a
 ///          `match` that breaks to 'body with the converted `Err`>
 ///     };
-///     __private::observe_ref!(&span, &value);
+///     __private::outcome!(&span, &value);    // with options: `expected = …`, `ret`
 ///     value
 /// }
 /// ```
@@ -312,8 +312,10 @@ pub use init::{Builder, ExporterKind, Guard, InitError, builder, init, set_trace
 /// `impl Trait` such as a closure, and has no `ret`) keeps its body as
 /// written, after the span is entered.
 ///
-/// With `parent` or `links`, `start(&CALLSITE)` becomes
-/// `start_with(&CALLSITE, || Relations::new().parent(&(cx)).link(&(a)))`:
+/// The call site is built at compile time, with a builder call for each
+/// option that is not the default (`.kind(…)`, `.errors(…)`).
+/// With `parent` or `links`, `start(site)` becomes
+/// `start_with(site, || Relations::new().parent(&(cx)).link(&(a)))`:
 /// the closure runs only when a span starts in full.
 ///
 /// An `async fn` becomes a `fn` returning `impl Future`, whose future is the

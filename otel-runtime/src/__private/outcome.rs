@@ -107,6 +107,40 @@ pub mod probe_levels {
     }
 }
 
+/// The probe traits of `ret`: a `Result`'s `Ok` value (nothing for an
+/// `Err`), or the whole value of any other type; the expansion imports both.
+pub mod return_levels {
+    use super::Probe;
+
+    #[doc(hidden)]
+    pub trait ViaResult<'a> {
+        type Returned: ?Sized;
+        fn __otel_returned(&self) -> Option<&'a Self::Returned>;
+    }
+
+    #[doc(hidden)]
+    pub trait ViaValue<'a> {
+        type Returned: ?Sized;
+        fn __otel_returned(&self) -> Option<&'a Self::Returned>;
+    }
+
+    impl<'a, T, E> ViaResult<'a> for &Probe<'a, Result<T, E>> {
+        type Returned = T;
+        #[inline]
+        fn __otel_returned(&self) -> Option<&'a T> {
+            self.0.as_ref().ok()
+        }
+    }
+
+    impl<'a, V> ViaValue<'a> for Probe<'a, V> {
+        type Returned = V;
+        #[inline]
+        fn __otel_returned(&self) -> Option<&'a V> {
+            Some(self.0)
+        }
+    }
+}
+
 fn record_error<E: ?Sized>(
     span: &Active,
     display: Option<&dyn Display>,
@@ -119,4 +153,24 @@ fn record_error<E: ?Sized>(
         debug,
         source,
     });
+}
+
+#[cfg(test)]
+#[allow(clippy::needless_borrow)] // The extra references are the point.
+mod tests {
+    use super::Probe;
+    use super::return_levels::*;
+
+    #[test]
+    fn ret_takes_a_results_ok_value_and_any_other_value_whole() {
+        // Named like a `Result` without being one: chosen by trait, not name.
+        struct ParseResult(u8);
+        let ok: Result<u8, ()> = Ok(3);
+        assert_eq!((&&Probe(&ok)).__otel_returned(), Some(&3));
+        let err: Result<u8, ()> = Err(());
+        assert_eq!((&&Probe(&err)).__otel_returned(), None);
+        let other = ParseResult(4);
+        assert_eq!((&&Probe(&other)).__otel_returned().map(|r| r.0), Some(4));
+        assert_eq!((&&Probe(&Some(5u8))).__otel_returned(), Some(&Some(5)));
+    }
 }

@@ -2,7 +2,7 @@
 //! into a `break` to the end of the body (where the value is recorded).
 //!
 //! `e?` becomes `match branch(e) { Continue(v) => v, Break(r) => break 'body
-//! from_residual(r) }`: the standard library's own desugaring through its
+//! r.into_return() }`: the standard library's own desugaring through its
 //! `Try` and `FromResidual` traits, which are not stable. These two traits
 //! cover every type `?` accepts on stable in a function returning a `Result`
 //! (or an `Option`, through an alias named `…Result`), with the same
@@ -26,16 +26,26 @@ pub trait FromResidual<R> {
     fn from_residual(residual: R) -> Self;
 }
 
-/// `Continue` with what `e?` evaluates to, or `Break` with what it returns.
-#[inline]
-pub fn branch<T: Branch>(value: T) -> ControlFlow<T::Residual, T::Output> {
-    value.branch()
+/// What `e?` returns from the function, before its conversion.
+pub struct Residual<R>(R);
+
+impl<R> Residual<R> {
+    /// The returned value the residual becomes (an `Err` converted by
+    /// `From`). A method, so that the expansion names no path after the
+    /// label of its `break`.
+    #[inline]
+    pub fn into_return<T: FromResidual<R>>(self) -> T {
+        T::from_residual(self.0)
+    }
 }
 
-/// The returned value a residual becomes (an `Err` converted by `From`).
+/// `Continue` with what `e?` evaluates to, or `Break` with what it returns.
 #[inline]
-pub fn from_residual<R, T: FromResidual<R>>(residual: R) -> T {
-    T::from_residual(residual)
+pub fn branch<T: Branch>(value: T) -> ControlFlow<Residual<T::Residual>, T::Output> {
+    match value.branch() {
+        ControlFlow::Continue(output) => ControlFlow::Continue(output),
+        ControlFlow::Break(residual) => ControlFlow::Break(Residual(residual)),
+    }
 }
 
 impl<T, E> Branch for Result<T, E> {
@@ -113,7 +123,7 @@ mod tests {
     fn question<T: Branch, R: FromResidual<T::Residual>>(value: T) -> Result<T::Output, R> {
         match branch(value) {
             ControlFlow::Continue(output) => Ok(output),
-            ControlFlow::Break(residual) => Err(from_residual(residual)),
+            ControlFlow::Break(residual) => Err(residual.into_return()),
         }
     }
 

@@ -47,7 +47,7 @@ mod span;
 mod tracers;
 
 pub use arg::Arg;
-pub use callsite::{CallSite, ErrorMode, function_name};
+pub use callsite::{CallSite, ErrorMode, Scope};
 pub use future::Instrumented;
 pub use loss::{ExportStats, export_stats};
 pub use relations::{IntoLink, IntoParent, Relations};

@@ -253,11 +253,7 @@ pub(crate) mod tests {
         scope_name: "crate",
         scope_version: "1.2.3",
         attributes: 2,
-        errors: ErrorMode {
-            record: true,
-            exception_event: true,
-            debug_message: false,
-        },
+        errors: ErrorMode::DISPLAY,
     };
 
     fn limits(max_attributes_per_span: u32) -> &'static SpanLimits {

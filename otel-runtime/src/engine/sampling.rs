@@ -135,11 +135,7 @@ mod tests {
         scope_name: "",
         scope_version: "",
         attributes: 0,
-        errors: super::super::ErrorMode {
-            record: false,
-            exception_event: false,
-            debug_message: false,
-        },
+        errors: super::super::ErrorMode::OFF,
     };
 
     #[test]

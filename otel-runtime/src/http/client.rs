@@ -113,7 +113,7 @@ impl TraceMiddleware {
     }
 
     /// Redacts the value of the query parameter `key` (any case) in
-    /// `url.full`, besides [`SENSITIVE_QUERY_KEYS`](super::SENSITIVE_QUERY_KEYS).
+    /// `url.full`, besides the [`secrets`](crate::secrets).
     pub fn redact_query_key(mut self, key: &str) -> Self {
         self.config_mut().query.add(key);
         self

@@ -12,7 +12,8 @@
 //! (`record_request_header`, `record_response_header`), credentials in a
 //! URL become `REDACTED:REDACTED`, and the values of sensitive query
 //! parameters (`sig`, `token`, `api_key`, `X-Amz-Signature`… see
-//! [`SENSITIVE_QUERY_KEYS`]) become `REDACTED`.
+//! [`secrets`](crate::secrets), the list `#[traced]` arguments use too)
+//! become `REDACTED`.
 
 #[cfg(feature = "reqwest")]
 pub mod client;
@@ -25,32 +26,7 @@ use http::{HeaderMap, HeaderName, Method, Version};
 use opentelemetry::global::{self, BoxedTracer};
 use opentelemetry::{Array, InstrumentationScope, Key, KeyValue, StringValue, Value};
 
-/// Query parameters whose values are replaced by `REDACTED` in `url.full`
-/// and `url.query` (compared without regard to case). The semantic
-/// conventions name `AWSAccessKeyId`, `Signature`, `sig` and
-/// `X-Goog-Signature`; the rest are the usual names of secrets in URLs.
-pub const SENSITIVE_QUERY_KEYS: &[&str] = &[
-    "AWSAccessKeyId",
-    "Signature",
-    "sig",
-    "X-Goog-Signature",
-    "X-Goog-Credential",
-    "X-Amz-Signature",
-    "X-Amz-Credential",
-    "X-Amz-Security-Token",
-    "token",
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "api_key",
-    "apikey",
-    "api-key",
-    "key",
-    "password",
-    "passwd",
-    "secret",
-    "client_secret",
-];
+use crate::secrets::is_secret_query_key;
 
 /// What a redacted value becomes, as the semantic conventions spell it.
 const REDACTED: &str = "REDACTED";
@@ -152,8 +128,8 @@ impl HeaderAllowList {
     }
 }
 
-/// Query keys whose values are redacted: [`SENSITIVE_QUERY_KEYS`] and the
-/// ones the user added.
+/// Query keys whose values are redacted: the secrets' names
+/// ([`is_secret_query_key`]) and the ones the user added.
 #[derive(Clone, Debug, Default)]
 struct QueryRedaction {
     extra: Vec<String>,
@@ -165,11 +141,11 @@ impl QueryRedaction {
     }
 
     fn is_sensitive(&self, key: &str) -> bool {
-        SENSITIVE_QUERY_KEYS
-            .iter()
-            .copied()
-            .chain(self.extra.iter().map(String::as_str))
-            .any(|sensitive| sensitive.eq_ignore_ascii_case(key))
+        is_secret_query_key(key)
+            || self
+                .extra
+                .iter()
+                .any(|sensitive| sensitive.eq_ignore_ascii_case(key))
     }
 
     /// `query` with the value of every sensitive parameter replaced by

@@ -178,7 +178,7 @@ impl TraceLayer {
     }
 
     /// Redacts the value of the query parameter `key` (any case) in
-    /// `url.query`, besides [`SENSITIVE_QUERY_KEYS`](super::SENSITIVE_QUERY_KEYS).
+    /// `url.query`, besides the [`secrets`](crate::secrets).
     pub fn redact_query_key(mut self, key: &str) -> Self {
         self.config_mut().query.add(key);
         self
