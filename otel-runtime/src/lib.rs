@@ -58,7 +58,7 @@ pub mod testing;
 pub mod __private;
 
 pub use attribute::AttributeValue;
-pub use current::{add_event, set_attribute, untraced};
+pub use current::{SpanIds, add_event, current_ids, set_attribute, untraced};
 pub use engine::{ExportStats, export_stats};
 pub use engine::{IntoLink, IntoParent};
 pub use init::{Builder, ExporterKind, Guard, InitError, builder, init, set_tracer_provider};
