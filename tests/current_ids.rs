@@ -1,7 +1,7 @@
 //! `current_ids`: the IDs of the span current where it is called, in sync
 //! and async bodies and in nested calls.
 
-use otel_runtime::testing::{SpanDataExt, capture, capture_async};
+use otel_runtime::testing::{capture, capture_async};
 use otel_runtime::{SpanIds, current_ids, traced};
 
 #[traced]
