@@ -142,11 +142,8 @@ impl Tracers {
             self.uses_left = REFRESH_EVERY;
         }
         self.uses_left -= 1;
-        // The same crate's call sites usually share one string: compare
-        // the addresses first.
-        let same = |a: &str, b: &str| std::ptr::eq(a, b) || a == b;
         let known = self.by_scope.iter().find(|(name, version, _)| {
-            same(name, site.scope_name) && same(version, site.scope_version)
+            *name == site.scope_name && *version == site.scope_version
         });
         if let Some((_, _, tracer)) = known {
             return Rc::clone(tracer);
