@@ -248,7 +248,6 @@ where
 /// some 400 bytes: every time it is passed on by value, it is copied, so it
 /// goes from the SDK's build straight to its place on the heap, and the
 /// builder's fields are set in place rather than through its methods.
-#[inline(always)]
 fn build_under<T: opentelemetry::trace::Tracer>(
     tracer: &T,
     site: &'static CallSite,
