@@ -35,8 +35,8 @@ pub struct CallSite {
 /// full path, including the type for methods, which `module_path!` lacks.
 pub fn function_name<F>(_marker: F) -> &'static str {
     let path = std::any::type_name::<F>();
-    // The expansion's marker, cut without searching: a search costs some
-    // hundreds of instructions, on every call.
+    // The expansion's marker, cut without searching: a search costs far
+    // more, once per span (the ledger of `ARCHITECTURE.md` has the count).
     if let Some(function) = path.strip_suffix("::__otel_here") {
         return function;
     }

@@ -10,8 +10,8 @@
 //! A tracer from `opentelemetry::global` is boxed, and so is every span it
 //! makes, which `Context` then boxes again. When the global provider is an
 //! SDK provider that this crate installed ([`Installed`]), the thread keeps
-//! the SDK's own tracer instead: one allocation and one ≈300-byte copy less
-//! per span. When that provider is the one `init` set up, the thread also
+//! the SDK's own tracer instead: one allocation and one copy of the span
+//! less per span. When that provider is the one `init` set up, the thread also
 //! keeps `init`'s pipeline, and makes its spans directly (see `direct`).
 //! The pipeline is kept apart from the list, in a thread-local that costs
 //! one read per span (no search, no reference count), and trusted for
@@ -142,9 +142,10 @@ impl Tracers {
             self.uses_left = REFRESH_EVERY;
         }
         self.uses_left -= 1;
-        let known = self.by_scope.iter().find(|(name, version, _)| {
-            *name == site.scope_name && *version == site.scope_version
-        });
+        let known = self
+            .by_scope
+            .iter()
+            .find(|(name, version, _)| *name == site.scope_name && *version == site.scope_version);
         if let Some((_, _, tracer)) = known {
             return Rc::clone(tracer);
         }
