@@ -2,12 +2,14 @@
 # Instructions per call of `work` on the calling thread, counted by
 # callgrind: the figure that stays put on a noisy machine.
 #
-#   scripts/instructions.sh [N]
+#   scripts/instructions.sh [N [MODE...]]
 #
 # Each setting runs N and 2N calls; the difference over N is one call.
+# With MODEs (the names in the table), only those are counted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 calls=${1:-20000}
+shift || true
 command -v valgrind >/dev/null || { echo "instructions: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 binary=$(cargo bench -p otel-bench --bench instructions --no-run --message-format=json 2>/dev/null |
     python3 -c 'import json,sys
@@ -36,10 +38,14 @@ count() {
 
 echo "| setting | instructions per call |"
 echo "|---|---:|"
-for mode in plain traced_disabled instrument_disabled traced_sampled_out traced_sampled_out_init raw_sdk_sampled_out \
-    traced_unsampled_parent raw_sdk_unsampled_parent \
-    traced_recording raw_sdk_recording raw_sdk_same_span tracing_otel_recording \
-    traced_recording_init raw_sdk_recording_batch traced_nested3_init raw_sdk_nested3_batch; do
+modes=("$@")
+if [ ${#modes[@]} -eq 0 ]; then
+    modes=(plain traced_disabled instrument_disabled traced_sampled_out traced_sampled_out_init raw_sdk_sampled_out
+        traced_unsampled_parent raw_sdk_unsampled_parent
+        traced_recording raw_sdk_recording raw_sdk_same_span tracing_otel_recording
+        traced_recording_init raw_sdk_recording_batch traced_nested3_init raw_sdk_nested3_batch)
+fi
+for mode in "${modes[@]}"; do
     one=$(count "$mode" "$calls")
     two=$(count "$mode" $((2 * calls)))
     echo "| \`$mode\` | $(((two - one) / calls)) |"

@@ -112,9 +112,9 @@ impl CallSite {
 /// including the type for methods, which `module_path!` lacks.
 fn function_name<F>() -> &'static str {
     let path = std::any::type_name::<F>();
-    // The expansion's marker, cut without searching: a search costs some
-    // hundreds of instructions, on every call. It is declared in an
-    // inline `const`, which the path names too.
+    // The expansion's marker, cut without searching: a search costs far
+    // more, once per span (the ledger of `ARCHITECTURE.md` has the count).
+    // It is declared in an inline `const`, which the path names too.
     if let Some(function) = path.strip_suffix("::{{constant}}::__otel_here") {
         return function;
     }

@@ -1,11 +1,11 @@
 //! The wall-clock time that spans made directly (`direct`) take at their
 //! start and end.
 //!
-//! `SystemTime::now()` costs some 23 ns on this project's machines, and a
-//! span reads it twice; reading the CPU's time stamp counter costs 9.5
-//! (see BENCHMARKS.md, step 4). So where the kernel keeps its own clock
-//! with that counter, a span reads the counter and scales it to the wall
-//! clock:
+//! A span reads the time twice, and `SystemTime::now()` costs several times
+//! what a read of the CPU's time stamp counter does (the figures, and what
+//! the counter saves a span, are in the ledger of `ARCHITECTURE.md`). So
+//! where the kernel keeps its own clock with that counter, a span reads the
+//! counter and scales it to the wall clock:
 //!
 //! - Each thread keeps an anchor: a wall-clock reading and the counter read
 //!   around it. Times are derived from it for at most [`REFRESH_NS`], then
@@ -17,7 +17,7 @@
 //!   Until a first measurement over 10 ms, every time is the wall clock's.
 //!
 //! What a derived time can be off from the wall clock by: half the anchor's
-//! reading (≈12 ns: its wall time is placed in the middle of the two counter
+//! reading (its wall time is placed in the middle of the two counter
 //! reads), plus the rate's error over `REFRESH_NS` (a rate off by 1 ppm:
 //! 0.2 ns; by the 500 ppm an NTP slew allows at most: 100 ns). A thread's
 //! times do not go back when its anchor is renewed, so a span that starts
@@ -26,9 +26,8 @@
 //! thread does so microseconds later at the least, and a span ended by
 //! being dropped is clamped to its start besides (`Record::end`).
 //!
-//! Measured here (a loop of reads, release build): a derived time is 9.8
-//! ns to the wall clock's 23.2, and within −21 to +10 ns of the middle of
-//! two wall-clock readings taken around it (26 million reads over 3 s).
+//! How far derived times were measured to stray from the wall clock read
+//! around them is in the ledger too.
 //!
 //! One case a derived time gets wrong: a machine that sleeps (suspend to
 //! RAM) with a counter that stops meanwhile. The first spans after it
@@ -91,10 +90,10 @@ mod imp {
     const RATE_AGREES: u64 = 100;
     /// The longest a wall-clock reading may take, in ticks, to anchor
     /// times or measure the rate with, unless readings are slower here
-    /// (see [`QUICKEST`]): a reading takes 50 to 80 ticks of a 3 GHz
-    /// counter (23 ns), and one that takes longer was interrupted or
-    /// delayed, so that the middle of the two counter reads around it may
-    /// be far from it.
+    /// (see [`QUICKEST`]): an uninterrupted reading takes well under that
+    /// (the ledger has the figures), and one that takes longer was
+    /// interrupted or delayed, so that the middle of the two counter reads
+    /// around it may be far from it.
     const TIGHT_TICKS: u64 = 150;
     /// How many readings are tried for one that is tight.
     const TRIES: usize = 4;

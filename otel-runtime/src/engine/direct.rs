@@ -30,8 +30,6 @@ use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{
     IdGenerator as _, RandomIdGenerator, Sampler, SamplingDecision, ShouldSample as _, SpanLimits,
 };
-use rand::rngs::SmallRng;
-use rand::{Rng as _, SeedableRng as _};
 
 use super::arg::Arg;
 use super::callsite::{self, CallSite};
@@ -163,25 +161,11 @@ pub(crate) enum Started {
     Dropped(Context),
 }
 
-thread_local! {
-    /// Where IDs come from: a generator like the one the SDK's
-    /// `RandomIdGenerator` uses, which takes a thread-local for each ID.
-    static IDS: RefCell<SmallRng> = RefCell::new(SmallRng::from_os_rng());
-}
-
-/// A span ID, with a trace ID when `new_trace`, drawn as the SDK's
-/// `RandomIdGenerator` draws them.
+/// A span ID, with a trace ID when `new_trace`, from the SDK's
+/// `RandomIdGenerator`.
 fn new_ids(new_trace: bool) -> (Option<TraceId>, SpanId) {
-    let drawn = IDS.try_with(|ids| {
-        let mut ids = ids.try_borrow_mut().ok()?;
-        let trace_id = new_trace.then(|| TraceId::from(ids.random::<u128>()));
-        Some((trace_id, SpanId::from(ids.random::<u64>())))
-    });
-    // While the thread's locals are destroyed, the SDK's generator.
-    drawn.ok().flatten().unwrap_or_else(|| {
-        let ids = RandomIdGenerator::default();
-        (new_trace.then(|| ids.new_trace_id()), ids.new_span_id())
-    })
+    let ids = RandomIdGenerator::default();
+    (new_trace.then(|| ids.new_trace_id()), ids.new_span_id())
 }
 
 impl Pipeline {

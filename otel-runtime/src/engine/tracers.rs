@@ -10,8 +10,8 @@
 //! A tracer from `opentelemetry::global` is boxed, and so is every span it
 //! makes, which `Context` then boxes again. When the global provider is an
 //! SDK provider that this crate installed ([`Installed`]), the thread keeps
-//! the SDK's own tracer instead: one allocation and one ≈300-byte copy less
-//! per span. When that provider is the one `init` set up, the thread also
+//! the SDK's own tracer instead: one allocation and one copy of the span
+//! less per span. When that provider is the one `init` set up, the thread also
 //! keeps `init`'s pipeline, and makes its spans directly (see `direct`).
 //! The pipeline is kept apart from the list, in a thread-local that costs
 //! one read per span (no search, no reference count), and trusted for
@@ -142,12 +142,10 @@ impl Tracers {
             self.uses_left = REFRESH_EVERY;
         }
         self.uses_left -= 1;
-        // The same crate's call sites usually share one string: compare
-        // the addresses first.
-        let same = |a: &str, b: &str| std::ptr::eq(a, b) || a == b;
-        let known = self.by_scope.iter().find(|(name, version, _)| {
-            same(name, site.scope_name) && same(version, site.scope_version)
-        });
+        let known = self
+            .by_scope
+            .iter()
+            .find(|(name, version, _)| *name == site.scope_name && *version == site.scope_version);
         if let Some((_, _, tracer)) = known {
             return Rc::clone(tracer);
         }
@@ -251,7 +249,6 @@ where
 /// some 400 bytes: every time it is passed on by value, it is copied, so it
 /// goes from the SDK's build straight to its place on the heap, and the
 /// builder's fields are set in place rather than through its methods.
-#[inline(always)]
 fn build_under<T: opentelemetry::trace::Tracer>(
     tracer: &T,
     site: &'static CallSite,
