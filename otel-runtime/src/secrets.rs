@@ -32,7 +32,8 @@ pub const SECRET_NAMES: &[(&str, Match)] = &[
     ("credentials", Match::Ending),
     ("private_key", Match::Ending),
     ("cookie", Match::Ending),
-    // The semantic conventions name these four for URLs.
+    // The semantic conventions name these four for URLs; the two after
+    // them are as common (S3's signed URLs, API keys in query strings).
     ("awsaccesskeyid", Match::QueryKey),
     ("signature", Match::QueryKey),
     ("sig", Match::QueryKey),

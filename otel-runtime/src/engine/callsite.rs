@@ -14,7 +14,11 @@ pub struct CallSite {
     pub(crate) name: &'static str,
     /// The span kind.
     pub(crate) kind: SpanKind,
-    /// Returns the function's full path, for `code.function.name`.
+    /// Returns the path of the expansion's marker `fn`, which
+    /// [`function_name`] makes the function's, for `code.function.name`.
+    /// The type's name only: each function then instantiates nothing but
+    /// the intrinsic, where a generic cutting function would be compiled
+    /// once per annotated function.
     pub(crate) function: fn() -> &'static str,
     /// The file of the function's name.
     pub(crate) file: &'static str,
@@ -61,7 +65,7 @@ impl Scope {
         CallSite {
             name,
             kind: SpanKind::Internal,
-            function: function_name::<F>,
+            function: std::any::type_name::<F>,
             file: here.file(),
             line: here.line(),
             scope_name: self.name,
@@ -107,11 +111,11 @@ impl CallSite {
     }
 }
 
-/// The path of the function that declares the marker `F`, without the
-/// marker's own name. Items nested in a function carry its full path,
-/// including the type for methods, which `module_path!` lacks.
-fn function_name<F>() -> &'static str {
-    let path = std::any::type_name::<F>();
+/// The path of the function that declares the marker whose path is
+/// `path`, without the marker's own name. Items nested in a function carry
+/// its full path, including the type for methods, which `module_path!`
+/// lacks.
+fn function_name(path: &'static str) -> &'static str {
     // The expansion's marker, cut without searching: a search costs far
     // more, once per span (the ledger of `ARCHITECTURE.md` has the count).
     // It is declared in an inline `const`, which the path names too.
@@ -176,7 +180,10 @@ pub(crate) fn code_attributes(site: &CallSite) -> Vec<KeyValue> {
     // One more for `error.type` or `return`.
     let mut attributes = Vec::with_capacity(3 + site.attributes + 1);
     // Pushed one by one: extending from an array would copy it first.
-    attributes.push(KeyValue::new("code.function.name", (site.function)()));
+    attributes.push(KeyValue::new(
+        "code.function.name",
+        function_name((site.function)()),
+    ));
     attributes.push(KeyValue::new("code.file.path", site.file));
     attributes.push(KeyValue::new("code.line.number", i64::from(site.line)));
     attributes

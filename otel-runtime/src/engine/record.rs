@@ -247,7 +247,7 @@ pub(crate) mod tests {
     pub(crate) static SITE: CallSite = CallSite {
         name: "work",
         kind: SpanKind::Server,
-        function: || "crate::work",
+        function: || "crate::work::__otel_here",
         file: "src/work.rs",
         line: 7,
         scope_name: "crate",
