@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # otel-runtime built as a library author gets it (no default features) and
-# with each feature alone, warning-free; its unit tests without default
-# features; and the size of the library author's dependency: at most 40
+# with each feature alone, warning-free; its unit and doc tests without
+# default features; and the size of the library author's dependency: at most 40
 # crates and no C build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,9 @@ for features in "" console otlp-grpc otlp-http otlp-json tls testing tower axum 
 done
 cargo clippy -p otel-runtime --all-targets --no-default-features --locked -q -- -D warnings
 cargo test -p otel-runtime --lib --no-default-features --locked -q
+# The doc tests put #[traced] on functions: the expansion works against the
+# library author's build.
+cargo test -p otel-runtime --doc --no-default-features --locked -q
 
 crates=$(cargo tree -p otel-runtime --no-default-features -e normal,build --prefix none --locked |
     sed 's/ (\*)//; s/ (proc-macro)//' | sort -u)
