@@ -220,3 +220,23 @@ impl SpanExporter for OtlpExporter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_transport_names_its_feature_and_the_variable() {
+        let grpc = missing_transport(OtlpProtocol::Grpc);
+        assert!(
+            grpc.contains("OTLP over grpc") && grpc.contains("`otlp-grpc`"),
+            "{grpc}"
+        );
+        let json = missing_transport(OtlpProtocol::HttpJson);
+        assert!(
+            json.contains("http/json") && json.contains("`otlp-http`"),
+            "{json}"
+        );
+        assert!(json.contains("OTEL_EXPORTER_OTLP_PROTOCOL"), "{json}");
+    }
+}
