@@ -271,6 +271,11 @@ EOF
         failed+=("$name $version: ${first:-see log} (log: $log)")
     fi
 
+    # This crate's own binaries (one test binary per test file, each linking
+    # the runtime) are not reused by the next crate; removing them keeps the
+    # shared target dir to the dependencies, so a run fits a small disk.
+    (cd "$work" && CARGO_TARGET_DIR="$TARGET_DIR" cargo clean --quiet -p "$name" 2>/dev/null) || true
+
     # Tests passed: the sum of the "N passed" of every "test result:" line
     # (unit tests, each integration test, doc tests).
     tests=0
