@@ -50,6 +50,11 @@ const INDENT: usize = 3;
 /// Attributes that say where the code is: noise in a terminal, which shows
 /// the span's name already.
 const HIDDEN_KEYS: &[&str] = &[
+    // What `tracing-opentelemetry` records on every bridged span.
+    "code.module.name",
+    "thread.id",
+    "thread.name",
+    "target",
     "code.function.name",
     "code.file.path",
     "code.line.number",
@@ -397,12 +402,27 @@ impl Painter<'_> {
     fn event(&mut self, prefix: &str, name: &str, attributes: &[KeyValue]) {
         let find = |key: &str| attributes.iter().find(|kv| kv.key.as_str() == key);
         if name != "exception" {
-            let mut text = format!("! {}", clean(name));
-            for (n, KeyValue { key, value, .. }) in attributes.iter().enumerate() {
+            // A `tracing` event or `log` record (the bridge's): its level
+            // first, and neither its target nor its place in the code.
+            let level = find("level").map(|kv| kv.value.as_str());
+            let mut text = match &level {
+                Some(level) => format!("! {} {}", clean(level), clean(name)),
+                None => format!("! {}", clean(name)),
+            };
+            let shown = attributes.iter().filter(|kv| {
+                let key = kv.key.as_str();
+                level.is_none()
+                    || !(key == "level" || key == "target" || HIDDEN_KEYS.contains(&key))
+            });
+            for (n, KeyValue { key, value, .. }) in shown.enumerate() {
                 text.push_str(if n == 0 { ": " } else { ", " });
                 text.push_str(&format!("{} = {}", clean(key.as_str()), value_text(value)));
             }
-            self.detail(prefix, &[(Some(YELLOW), &text)]);
+            let color = match level.as_deref() {
+                Some("DEBUG" | "TRACE") => DIM,
+                _ => YELLOW,
+            };
+            self.detail(prefix, &[(Some(color), &text)]);
             return;
         }
         let kind = find("exception.type").map(|kv| value_text(&kv.value));

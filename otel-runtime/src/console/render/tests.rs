@@ -193,6 +193,35 @@ fn error_with_exception() {
 }
 
 #[test]
+fn bridged_events_show_their_level_and_fields_only() {
+    let mut query = span(1, 0, "db_query", 0, 40);
+    let bridged = |level: &'static str, fields: Vec<KeyValue>| {
+        let mut attributes = vec![
+            KeyValue::new("level", level),
+            KeyValue::new("target", "shop::db"),
+            KeyValue::new("code.file.path", "src/db.rs"),
+            KeyValue::new("code.line.number", 12_i64),
+        ];
+        attributes.extend(fields);
+        attributes
+    };
+    query.events.events.extend([
+        event("connected", 2, bridged("DEBUG", vec![])),
+        event(
+            "slow query",
+            30,
+            bridged("WARN", vec![KeyValue::new("rows", 3_i64)]),
+        ),
+        event("cache miss", 31, vec![KeyValue::new("key", "cart:42")]),
+    ]);
+    let text = plain(&[query]);
+    assert!(text.contains("! WARN slow query: rows = 3\n"), "{text}");
+    assert!(text.contains("! DEBUG connected\n"), "{text}");
+    assert!(!text.contains("shop::db"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
 fn missing_parents_root_their_own_trees() {
     let mut server = span(10, 0xfeed, "GET /orders", 0, 120);
     server.parent_span_is_remote = true;
