@@ -33,6 +33,8 @@
 //! | `otlp-json` | no | OTLP over HTTP with JSON (serde_json) |
 //! | `testing` | no | `otel_runtime::testing`: capture a closure's spans, for tests |
 //! | `tower`, `axum` | no | `http::server::TraceLayer`: a server span per request |
+//! | `tracing` | no | `tracing` spans in the same traces ([`tracing_layer`], and the subscriber `init` installs) |
+//! | `log` | no | `log` records too, as events of the span they are written in (`tracing-log`) |
 //! | `reqwest` | no | `http::client::TraceMiddleware`: a client span per request, the trace context sent along |
 //!
 //! A setting that needs a feature the build lacks is reported by `init`,
@@ -41,6 +43,8 @@
 #![warn(missing_docs)]
 
 mod attribute;
+#[cfg(feature = "tracing")]
+mod bridge;
 #[cfg(feature = "console")]
 mod console;
 mod current;
@@ -58,6 +62,8 @@ pub mod testing;
 pub mod __private;
 
 pub use attribute::AttributeValue;
+#[cfg(feature = "tracing")]
+pub use bridge::tracing_layer;
 pub use current::{SpanIds, add_event, current_ids, set_attribute, untraced};
 pub use engine::{ExportStats, export_stats};
 pub use engine::{IntoLink, IntoParent};

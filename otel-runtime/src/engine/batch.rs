@@ -38,6 +38,7 @@ use thread_local::ThreadLocal;
 
 use super::processor::{Ended, Processor};
 use super::record::Record;
+use super::reentry;
 
 /// How long `force_flush` waits for the export thread, as the SDK's batch
 /// processor does.
@@ -109,7 +110,10 @@ impl Batch {
         };
         let worker = std::thread::Builder::new()
             .name("otel_runtime export".into())
-            .spawn(move || worker.run())
+            .spawn(move || {
+                reentry::for_good();
+                worker.run()
+            })
             .expect("the export thread could not start");
         Batch {
             buffers,

@@ -84,6 +84,23 @@ pub(crate) fn record_panic(span: &SpanRef<'_>, message: String, location: Option
     });
 }
 
+/// Records an event that reports an error (a `tracing` event at `ERROR`
+/// level): status Error with its message, and the event, with
+/// `attributes`, as the span's `exception` event. No `error.type`: an
+/// event names no type, and the call may still return an `Err` that does.
+#[cfg(feature = "tracing")]
+pub(crate) fn record_error_event(
+    span: &SpanRef<'_>,
+    message: String,
+    mut attributes: Vec<KeyValue>,
+) {
+    attributes.push(KeyValue::new("exception.message", message.clone()));
+    span.add_event("exception", attributes);
+    span.set_status(Status::Error {
+        description: Cow::Owned(message),
+    });
+}
+
 /// The `Display` text of each error in a `source()` chain, outermost first.
 fn source_chain(mut source: Option<&(dyn Error + 'static)>) -> Vec<StringValue> {
     // A cyclic chain is a bug in the user's error type, not a reason to hang.

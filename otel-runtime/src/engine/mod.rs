@@ -31,6 +31,8 @@ mod callsite;
 mod clock;
 mod direct;
 mod errors;
+#[cfg(feature = "tracing")]
+mod following;
 mod future;
 mod install;
 mod limits;
@@ -55,7 +57,11 @@ pub use span::{Active, Entered, Starting, start, start_with};
 
 pub(crate) use batch::{Batch, Schedule};
 pub(crate) use errors::ErrorText;
+#[cfg(feature = "tracing")]
+pub(crate) use errors::record_error_event;
 pub(crate) use install::{Built, Setup, build, install, install_other};
+#[cfg(feature = "tracing")]
+pub(crate) use limits::format as format_user;
 pub(crate) use limits::{Truncating, set_value_length};
 pub(crate) use loss::{Counted, CountedIn, Queue, summary as loss_summary};
 #[cfg(any(feature = "console", feature = "testing"))]
@@ -63,8 +69,12 @@ pub(crate) use processor::Ended;
 #[cfg(all(test, feature = "console"))]
 pub(crate) use processor::ForSdk;
 pub(crate) use processor::Processor;
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+pub(crate) use reentry::for_good as machinery_thread;
 pub(crate) use reentry::within as untraced;
 pub(crate) use sampling::by_trace_id;
+#[cfg(feature = "tracing")]
+pub(crate) use {following::FollowingTracer, reentry::is_inside as inside_machinery};
 
 // For the HTTP server's panics, recorded as a traced call's are.
 #[cfg(feature = "tower")]

@@ -66,3 +66,17 @@ pub(crate) fn within<R>(f: impl FnOnce() -> R) -> R {
     let _inside = enter();
     f()
 }
+
+#[cfg(feature = "tracing")]
+/// Whether this thread is inside the machinery: the `tracing` bridge
+/// ignores what happens there (the exporters' own `tracing` events).
+pub(crate) fn is_inside() -> bool {
+    INSIDE.try_with(Cell::get).unwrap_or(true)
+}
+
+/// Puts this thread inside the machinery for good: for the threads that
+/// export, so that nothing they do (hyper's and tonic's `tracing` events,
+/// a user's traced exporter) is traced and exported in turn.
+pub(crate) fn for_good() {
+    let _ = INSIDE.try_with(|inside| inside.set(true));
+}

@@ -112,15 +112,20 @@ fn kept_pipeline(epoch: u64) -> Option<&'static Pipeline> {
 
 /// The tracer for `site`'s crate.
 pub(crate) fn tracer(site: &'static CallSite) -> Rc<Tracer> {
+    tracer_for(site.scope_name, site.scope_version)
+}
+
+/// The tracer of the instrumentation scope `name`, `version`.
+pub(crate) fn tracer_for(name: &'static str, version: &'static str) -> Rc<Tracer> {
     // While its thread-locals are destroyed, a thread asks every time.
     TRACERS
         .try_with(|tracers| {
             let mut tracers = tracers.try_borrow_mut().ok()?;
-            Some(tracers.get(site))
+            Some(tracers.get(name, version))
         })
         .ok()
         .flatten()
-        .unwrap_or_else(|| Rc::new(fresh(site)))
+        .unwrap_or_else(|| Rc::new(fresh(name, version)))
 }
 
 /// Drops this thread's tracers, and the pipeline it keeps.
@@ -134,7 +139,7 @@ pub(crate) fn forget() {
 }
 
 impl Tracers {
-    fn get(&mut self, site: &'static CallSite) -> Rc<Tracer> {
+    fn get(&mut self, name: &'static str, version: &'static str) -> Rc<Tracer> {
         let epoch = provider::epoch();
         if self.epoch != epoch || self.uses_left == 0 {
             self.by_scope.clear();
@@ -145,11 +150,11 @@ impl Tracers {
         let known = self
             .by_scope
             .iter()
-            .find(|(name, version, _)| *name == site.scope_name && *version == site.scope_version);
+            .find(|(known, known_version, _)| *known == name && *known_version == version);
         if let Some((_, _, tracer)) = known {
             return Rc::clone(tracer);
         }
-        let tracer = Rc::new(fresh(site));
+        let tracer = Rc::new(fresh(name, version));
         if let Tracer::Sdk {
             direct: Some(pipeline),
             ..
@@ -159,17 +164,16 @@ impl Tracers {
             let kept = (*pipeline, epoch, REFRESH_EVERY - 1);
             let _ = PIPELINE.try_with(|cell| cell.set(Some(kept)));
         }
-        self.by_scope
-            .push((site.scope_name, site.scope_version, Rc::clone(&tracer)));
+        self.by_scope.push((name, version, Rc::clone(&tracer)));
         tracer
     }
 }
 
 /// Asks the global provider, and keeps the SDK's own tracer when the
 /// provider is [`Installed`] (which then offers it).
-fn fresh(site: &CallSite) -> Tracer {
-    let scope = InstrumentationScope::builder(site.scope_name)
-        .with_version(site.scope_version)
+fn fresh(name: &'static str, version: &'static str) -> Tracer {
+    let scope = InstrumentationScope::builder(name)
+        .with_version(version)
         .build();
     let _ = WANTED.try_with(|wanted| wanted.set(true));
     let global = global::tracer_with_scope(scope);

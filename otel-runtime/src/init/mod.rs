@@ -76,6 +76,9 @@ pub struct Builder {
     sampler: Option<Sampler>,
     propagator: Option<Box<dyn TextMapPropagator + Send + Sync>>,
     span_exporters: Vec<SpanExporterInCode>,
+    /// `false`: leave `tracing`'s global subscriber to the program.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    no_tracing_subscriber: bool,
 }
 
 /// An exporter given to [`Builder::span_exporter`], and how to put it
@@ -188,6 +191,29 @@ impl Builder {
         self
     }
 
+    /// Whether `init` installs a global `tracing` subscriber (yes, unless the
+    /// program set one first): `tracing`'s registry, filtered by `RUST_LOG`
+    /// (`info` when unset), with [`tracing_layer`](crate::tracing_layer).
+    /// Say `false` when the program sets its own subscriber after `init`,
+    /// and add the layer to it.
+    ///
+    /// ```
+    /// use tracing_subscriber::layer::SubscriberExt as _;
+    /// use tracing_subscriber::util::SubscriberInitExt as _;
+    ///
+    /// let guard = otel_runtime::builder().tracing_subscriber(false).no_exporter().init();
+    /// tracing_subscriber::registry()
+    ///     .with(tracing_subscriber::EnvFilter::new("debug"))
+    ///     .with(otel_runtime::tracing_layer())
+    ///     .init();
+    /// # drop(guard);
+    /// ```
+    #[cfg(feature = "tracing")]
+    pub fn tracing_subscriber(mut self, install: bool) -> Self {
+        self.no_tracing_subscriber = !install;
+        self
+    }
+
     /// Installs the global tracer provider and propagator.
     ///
     /// # Errors
@@ -233,6 +259,10 @@ impl Builder {
             Some(chosen) => global::set_text_map_propagator(BoxedPropagator(chosen)),
             None => global::set_text_map_propagator(propagators::propagator(env.propagators)),
         });
+        #[cfg(feature = "tracing")]
+        if !self.no_tracing_subscriber {
+            crate::bridge::install_subscriber();
+        }
         Ok(Guard {
             tracing: Some(built),
         })

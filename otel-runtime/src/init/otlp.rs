@@ -25,6 +25,7 @@ use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
 use super::env::OtlpProtocol;
 use super::tls::Tls;
+use crate::engine;
 
 /// An OTLP exporter whose exports run on this crate's runtime.
 ///
@@ -160,6 +161,7 @@ fn runtime() -> &'static tokio::runtime::Runtime {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("otel-runtime-export")
+            .on_thread_start(engine::machinery_thread)
             .enable_all()
             .build()
             .expect("a Tokio runtime for the OTLP gRPC exporter")
