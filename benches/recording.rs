@@ -31,6 +31,8 @@ fn main() {
     let provider = provider(sampler);
     let guard = otel_runtime::builder()
         .span_exporter(common::DiscardExporter)
+        // The global subscriber is tracing-opentelemetry's, below.
+        .tracing_subscriber(false)
         .init()
         .expect("the only init of this binary");
     common::install_tracing_opentelemetry(&provider);
