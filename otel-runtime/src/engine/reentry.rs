@@ -67,9 +67,9 @@ pub(crate) fn within<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-#[cfg(feature = "tracing")]
 /// Whether this thread is inside the machinery: the `tracing` bridge
 /// ignores what happens there (the exporters' own `tracing` events).
+#[cfg(feature = "tracing")]
 pub(crate) fn is_inside() -> bool {
     INSIDE.try_with(Cell::get).unwrap_or(true)
 }
