@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Minimal OTLP trace receiver for end-to-end tests.
+"""Minimal OTLP trace and logs receiver for end-to-end tests.
 
-Listens for OTLP traces over gRPC, HTTP/protobuf and HTTP/JSON on 127.0.0.1 and
-appends one JSON line per received span to --out (with --ids-only, one short
-line: trace, span and parent ids and the name, for load tests). All decoding is done by the
+Listens for OTLP traces and logs over gRPC, HTTP/protobuf and HTTP/JSON on 127.0.0.1
+and appends one JSON line per received span to --out (with --ids-only, one short
+line: trace, span and parent ids and the name, for load tests), and one JSON line
+per log record to --out with ".logs" appended. All decoding is done by the
 official generated classes (opentelemetry-proto); this file is transport glue.
 
 With --tls DIR, both servers speak TLS only and require a client certificate:
@@ -21,9 +22,15 @@ import grpc
 from google.protobuf import json_format
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as svc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc as svc_grpc
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as logs_svc
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2_grpc as logs_svc_grpc
+from opentelemetry.proto.logs.v1 import logs_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
 Request, Response = svc.ExportTraceServiceRequest, svc.ExportTraceServiceResponse
+LogsRequest, LogsResponse = logs_svc.ExportLogsServiceRequest, logs_svc.ExportLogsServiceResponse
+# HTTP path -> (request class, response class, sink method)
+SIGNALS = {"/v1/traces": (Request, Response, "write"), "/v1/logs": (LogsRequest, LogsResponse, "write_logs")}
 
 
 def value(v):
@@ -54,7 +61,30 @@ class Sink:
 
     def __init__(self, path, tls, ids_only):
         self.file, self.lock, self.tls = open(path, "a", encoding="utf-8"), threading.Lock(), tls
+        self.logs = open(path + ".logs", "a", encoding="utf-8")
         self.ids_only = ids_only
+
+    def write_logs(self, req, transport, compressed):
+        """One JSON line per log record."""
+        lines = []
+        for rl in req.resource_logs:
+            resource = attrs(rl.resource.attributes)
+            for sl in rl.scope_logs:
+                scope = {"name": sl.scope.name, "version": sl.scope.version}
+                for r in sl.log_records:
+                    lines.append(json.dumps({
+                        "transport": transport, "compressed": compressed, "tls": self.tls,
+                        "resource": resource, "scope": scope,
+                        "trace_id": r.trace_id.hex(), "span_id": r.span_id.hex(),
+                        "flags": r.flags,
+                        "time_unix_nano": r.time_unix_nano,
+                        "severity_number": enum_name(logs_pb2.SeverityNumber, r.severity_number),
+                        "severity_text": r.severity_text, "event_name": r.event_name,
+                        "body": value(r.body), "attributes": attrs(r.attributes),
+                    }))
+        with self.lock:
+            self.logs.writelines(line + "\n" for line in lines)
+            self.logs.flush()
 
     def write(self, req, transport, compressed):
         if self.ids_only:
@@ -161,6 +191,19 @@ class TraceService(svc_grpc.TraceServiceServicer):
         return Response()
 
 
+class LogsService(logs_svc_grpc.LogsServiceServicer):
+    def __init__(self, sink, sniffer):
+        self.sink, self.sniffer = sink, sniffer
+
+    def Export(self, request, context):
+        compressed = None
+        if self.sniffer:
+            port = int(context.peer().rsplit(":", 1)[1])
+            compressed = self.sniffer.compressed.get(port, False)
+        self.sink.write_logs(request, "grpc", compressed)
+        return LogsResponse()
+
+
 # OTLP/JSON carries ids as hex, protobuf's JSON mapping expects base64 for bytes fields.
 ID_KEYS = {"traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id"}
 
@@ -196,8 +239,10 @@ def make_handler(sink):
             if self.headers.get("Content-Length") is None:
                 return self.reply(411, b"Content-Length required")
             body = self.rfile.read(int(self.headers["Content-Length"]))
-            if self.path.split("?")[0] != "/v1/traces":
+            signal = SIGNALS.get(self.path.split("?")[0])
+            if signal is None:
                 return self.reply(404, b"not found")
+            request_class, response_class, write = signal
             ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if ctype not in ("application/x-protobuf", "application/json"):
                 return self.reply(415, b"unsupported content type")
@@ -207,17 +252,17 @@ def make_handler(sink):
                 if ctype == "application/json":
                     doc = json.loads(data)
                     hex_ids_to_base64(doc)
-                    req = json_format.Parse(json.dumps(doc), Request(), ignore_unknown_fields=True)
+                    req = json_format.Parse(json.dumps(doc), request_class(), ignore_unknown_fields=True)
                 else:
-                    req = Request.FromString(data)
+                    req = request_class.FromString(data)
             except Exception as e:  # any malformed payload is the client's fault: 400, keep serving
                 return self.reply(400, f"bad request: {e}".encode())
             if ctype == "application/json":
-                sink.write(req, "http/json", compressed)
+                getattr(sink, write)(req, "http/json", compressed)
                 self.reply(200, b"{}", "application/json")
             else:
-                sink.write(req, "http/protobuf", compressed)
-                self.reply(200, Response().SerializeToString(), "application/x-protobuf")
+                getattr(sink, write)(req, "http/protobuf", compressed)
+                self.reply(200, response_class().SerializeToString(), "application/x-protobuf")
 
     return Handler
 
@@ -263,6 +308,7 @@ def main():
         sniffer = GrpcSniffer(args.grpc_port, inner_port)
         grpc_port = sniffer.port
     svc_grpc.add_TraceServiceServicer_to_server(TraceService(sink, sniffer), grpc_server)
+    logs_svc_grpc.add_LogsServiceServicer_to_server(LogsService(sink, sniffer), grpc_server)
     grpc_server.start()
 
     http_server = ThreadingHTTPServer(("127.0.0.1", args.http_port), make_handler(sink))

@@ -141,6 +141,17 @@ impl Receiver {
             .collect()
     }
 
+    /// The log records received, waiting a little for `expected` of them.
+    #[allow(dead_code)]
+    pub fn logs(&self, expected: usize) -> Vec<Value> {
+        let mut path = self.out.clone().into_os_string();
+        path.push(".logs");
+        lines_of(Path::new(&path), expected, Duration::from_secs(10))
+            .iter()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
     /// From a receiver started by [`Receiver::ids_only`]: the spans
     /// received, waiting up to `patience` for `expected` of them.
     pub fn span_ids(&self, expected: usize, patience: Duration) -> Vec<SpanIds> {
@@ -161,17 +172,23 @@ impl Receiver {
     }
 
     fn lines(&self, expected: usize, patience: Duration) -> Vec<String> {
-        let deadline = Instant::now() + patience;
-        loop {
-            let text = std::fs::read_to_string(&self.out).unwrap_or_default();
-            // Only whole lines: the receiver may be writing the last one.
-            let whole = text.rfind('\n').map_or("", |end| &text[..end]);
-            let lines: Vec<String> = whole.lines().map(str::to_owned).collect();
-            if lines.len() >= expected || Instant::now() > deadline {
-                return lines;
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        lines_of(&self.out, expected, patience)
+    }
+}
+
+/// The whole lines of `path`, waiting up to `patience` for `expected` of
+/// them.
+fn lines_of(path: &Path, expected: usize, patience: Duration) -> Vec<String> {
+    let deadline = Instant::now() + patience;
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        // Only whole lines: the receiver may be writing the last one.
+        let whole = text.rfind('\n').map_or("", |end| &text[..end]);
+        let lines: Vec<String> = whole.lines().map(str::to_owned).collect();
+        if lines.len() >= expected || Instant::now() > deadline {
+            return lines;
         }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
