@@ -52,6 +52,8 @@ mod engine;
 #[cfg(any(feature = "tower", feature = "reqwest"))]
 pub mod http;
 mod init;
+#[cfg(feature = "tracing")]
+mod logs;
 pub mod propagation;
 pub mod secrets;
 mod spawn;
@@ -65,9 +67,11 @@ pub use attribute::AttributeValue;
 #[cfg(feature = "tracing")]
 pub use bridge::tracing_layer;
 pub use current::{SpanIds, add_event, current_ids, set_attribute, untraced};
-pub use engine::{ExportStats, export_stats};
+pub use engine::{ExportStats, export_stats, log_export_stats};
 pub use engine::{IntoLink, IntoParent};
 pub use init::{Builder, ExporterKind, Guard, InitError, builder, init, set_tracer_provider};
+#[cfg(feature = "tracing")]
+pub use logs::TracingEvents;
 /// Wraps a function in an OpenTelemetry span: every call becomes a span,
 /// current for the whole body, so that nested calls become its children.
 ///

@@ -1,22 +1,37 @@
-//! `tracing` events as events of the span current where they are written.
+//! `tracing` events as log records (`crate::logs`), as events of the span
+//! current where they are written, or both ([`TracingEvents`]). Recorded
+//! here rather than by `opentelemetry-appender-tracing`, for the same
+//! fields on either side: a `log` record's own target and place, typed
+//! values whose formatting may panic without harm, secrets redacted, and
+//! the code location under today's semantic-convention names.
+//!
+//! [`TracingEvents`]: crate::TracingEvents
 
 use std::fmt;
+use std::time::SystemTime;
 
+use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, Severity};
 use opentelemetry::trace::TraceContextExt as _;
-use opentelemetry::{Context, KeyValue};
+use opentelemetry::{Context, KeyValue, Value};
 use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Subscriber};
+use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{self, Layer};
 
-use crate::{engine, secrets};
+use crate::{engine, logs, secrets};
 
-/// Records each event on the span current in the OpenTelemetry context,
-/// which is a traced call's or an entered `tracing` span's alike.
+/// Records each event as a log record, and on the span current in the
+/// OpenTelemetry context (a traced call's or an entered `tracing` span's
+/// alike): as a span event when asked, and always as the span's error
+/// when at `ERROR` level.
 pub(super) struct Events;
 
 impl<S: Subscriber> Layer<S> for Events {
     fn on_event(&self, event: &Event<'_>, _: layer::Context<'_, S>) {
-        if !Context::map_current(|cx| cx.span().is_recording()) {
+        let logger = logs::logger();
+        let in_span = Context::map_current(|cx| cx.span().is_recording());
+        let error = *event.metadata().level() == Level::ERROR;
+        let span_event = in_span && (error || logs::as_span_events());
+        if logger.is_none() && !span_event {
             return;
         }
         // A `log` record's event comes from one call site per level; its
@@ -31,23 +46,69 @@ impl<S: Subscriber> Layer<S> for Events {
         // A field's `Debug` may call traced code: it runs untraced.
         engine::untraced(|| event.record(&mut fields));
         let message = fields.message.unwrap_or_else(|| meta.name().to_owned());
-        let mut attributes = Vec::with_capacity(fields.attributes.len() + 4);
-        attributes.push(KeyValue::new("level", meta.level().as_str()));
-        attributes.push(KeyValue::new("target", meta.target().to_owned()));
-        if let Some(file) = meta.file() {
-            attributes.push(KeyValue::new("code.file.path", file.to_owned()));
+        if let Some(logger) = logger {
+            let mut record = logger.create_log_record();
+            record.set_timestamp(SystemTime::now());
+            record.set_severity_number(severity(meta.level()));
+            record.set_severity_text(meta.level().as_str());
+            record.set_target(meta.target().to_owned());
+            record.set_body(message.clone().into());
+            record.add_attributes(
+                place(meta)
+                    .into_iter()
+                    .chain(fields.attributes.iter().cloned())
+                    .map(|KeyValue { key, value, .. }| (key, any(value))),
+            );
+            logger.emit(record);
         }
-        if let Some(line) = meta.line() {
-            attributes.push(KeyValue::new("code.line.number", i64::from(line)));
+        if span_event {
+            let mut attributes = Vec::with_capacity(fields.attributes.len() + 4);
+            attributes.push(KeyValue::new("level", meta.level().as_str()));
+            attributes.push(KeyValue::new("target", meta.target().to_owned()));
+            attributes.extend(place(meta));
+            attributes.extend(fields.attributes);
+            let cx = Context::current();
+            let span = cx.span();
+            if error {
+                engine::record_error_event(&span, message, attributes);
+            } else {
+                span.add_event(message, attributes);
+            }
         }
-        attributes.extend(fields.attributes);
-        let cx = Context::current();
-        let span = cx.span();
-        if *meta.level() == Level::ERROR {
-            engine::record_error_event(&span, message, attributes);
-        } else {
-            span.add_event(message, attributes);
-        }
+    }
+}
+
+/// Where in the code the event was written.
+fn place(meta: &Metadata<'_>) -> Vec<KeyValue> {
+    let mut place = Vec::with_capacity(2);
+    if let Some(file) = meta.file() {
+        place.push(KeyValue::new("code.file.path", file.to_owned()));
+    }
+    if let Some(line) = meta.line() {
+        place.push(KeyValue::new("code.line.number", i64::from(line)));
+    }
+    place
+}
+
+/// The severity number of a level, as the logs data model maps them.
+fn severity(level: &Level) -> Severity {
+    match *level {
+        Level::TRACE => Severity::Trace,
+        Level::DEBUG => Severity::Debug,
+        Level::INFO => Severity::Info,
+        Level::WARN => Severity::Warn,
+        Level::ERROR => Severity::Error,
+    }
+}
+
+/// An attribute's value as a log record's.
+fn any(value: Value) -> AnyValue {
+    match value {
+        Value::Bool(flag) => AnyValue::Boolean(flag),
+        Value::I64(number) => AnyValue::Int(number),
+        Value::F64(number) => AnyValue::Double(number),
+        Value::String(text) => AnyValue::String(text),
+        other => AnyValue::String(other.to_string().into()),
     }
 }
 

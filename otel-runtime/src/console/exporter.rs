@@ -1,18 +1,21 @@
 //! The console exporter: buffers finished spans by trace, and prints a
 //! trace as a waterfall tree once its local root has finished; spans that
-//! finish later are printed as they come, under the same trace ID.
+//! finish later are printed as they come, under the same trace ID. The
+//! log records written in a trace's spans wait with them (`Screen::shelve`,
+//! fed by `console::logs`) and are printed in its tree.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::io::{IsTerminal as _, Write};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use opentelemetry::trace::TraceId;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
-use super::render::{Style, render_trace};
+use super::render::{LogLine, Style, render_log_line, render_trace};
 use super::roots::OpenRoots;
 
 /// Traces remembered as printed, so that their late spans (a task that
@@ -24,14 +27,20 @@ const PRINTED_REMEMBERED: usize = 4096;
 /// program whose roots never end.
 const PENDING_SPANS_MAX: usize = 50_000;
 
-/// Prints each finished trace as a waterfall tree.
-pub(crate) struct ConsoleExporter {
+/// Log records held while their trace waits; past this, a record is
+/// printed at once as a line of its own.
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+const PENDING_LOGS_MAX: usize = 50_000;
+
+/// Where the console writes, and the traces it holds until they print:
+/// shared by the exporter of spans and the processor of log records.
+pub(crate) struct Screen {
     out: Mutex<Box<dyn Write + Send>>,
     style: Style,
     state: Mutex<State>,
-    /// The local roots still open, when a tracker counts them: a trace is
-    /// then printed at the last of its local roots, not the first.
-    roots: Option<Arc<OpenRoots>>,
+    /// Whether a console exporter prints this screen's traces: without
+    /// one, log records are printed at once.
+    waterfall: AtomicBool,
 }
 
 #[derive(Default)]
@@ -39,28 +48,90 @@ struct State {
     /// Spans of traces whose local root has not finished yet.
     pending: HashMap<TraceId, Vec<SpanData>>,
     pending_spans: usize,
+    /// Log records of traces not printed yet.
+    logs: HashMap<TraceId, Vec<LogLine>>,
+    pending_logs: usize,
     /// The traces printed most recently, oldest first, and as a set.
     printed_order: VecDeque<TraceId>,
     printed: HashSet<TraceId>,
 }
 
-impl ConsoleExporter {
-    /// To standard output, in colour when it is a terminal and `NO_COLOR`
-    /// is not set.
-    pub(crate) fn stdout() -> Self {
-        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        let width = std::env::var("COLUMNS")
-            .ok()
-            .and_then(|columns| columns.parse().ok())
-            .unwrap_or(100);
-        Self::new(Box::new(std::io::stdout()), Style { color, width })
+impl Screen {
+    /// Standard output, in colour when it is a terminal and `NO_COLOR` is
+    /// not set: one for the process, shared by spans and log records.
+    pub(crate) fn stdout() -> Arc<Self> {
+        static STDOUT: OnceLock<Arc<Screen>> = OnceLock::new();
+        STDOUT
+            .get_or_init(|| {
+                let color =
+                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                let width = std::env::var("COLUMNS")
+                    .ok()
+                    .and_then(|columns| columns.parse().ok())
+                    .unwrap_or(100);
+                Self::new(Box::new(std::io::stdout()), Style { color, width })
+            })
+            .clone()
     }
 
-    pub(crate) fn new(out: Box<dyn Write + Send>, style: Style) -> Self {
-        ConsoleExporter {
+    pub(crate) fn new(out: Box<dyn Write + Send>, style: Style) -> Arc<Self> {
+        Arc::new(Screen {
             out: Mutex::new(out),
             style,
             state: Mutex::new(State::default()),
+            waterfall: AtomicBool::new(false),
+        })
+    }
+
+    fn write(&self, text: &str) {
+        let mut out = self.out.lock().unwrap_or_else(PoisonError::into_inner);
+        // A closed stdout must not take the application down.
+        let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+    }
+
+    fn print(&self, spans: &[SpanData], logs: &[LogLine]) {
+        self.write(&render_trace(spans, logs, &self.style));
+    }
+
+    /// Keeps a log record of `trace` for the trace's tree, unless that tree
+    /// was printed already or too many wait: then it is printed at once.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) fn shelve(&self, trace: TraceId, log: LogLine) {
+        if !self.waterfall.load(Ordering::Relaxed) {
+            return self.print_line(&log);
+        }
+        let log = {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            if state.printed.contains(&trace) || state.pending_logs >= PENDING_LOGS_MAX {
+                log
+            } else {
+                state.logs.entry(trace).or_default().push(log);
+                state.pending_logs += 1;
+                return;
+            }
+        };
+        self.print_line(&log);
+    }
+
+    /// Prints a log record as a line of its own.
+    pub(crate) fn print_line(&self, log: &LogLine) {
+        self.write(&render_log_line(log, &self.style));
+    }
+}
+
+/// Prints each finished trace as a waterfall tree.
+pub(crate) struct ConsoleExporter {
+    screen: Arc<Screen>,
+    /// The local roots still open, when a tracker counts them: a trace is
+    /// then printed at the last of its local roots, not the first.
+    roots: Option<Arc<OpenRoots>>,
+}
+
+impl ConsoleExporter {
+    pub(crate) fn new(screen: Arc<Screen>) -> Self {
+        screen.waterfall.store(true, Ordering::Relaxed);
+        ConsoleExporter {
+            screen,
             roots: None,
         }
     }
@@ -82,18 +153,15 @@ impl ConsoleExporter {
                 .is_some_and(|roots| roots.take_not_last(span.span_context.span_id()))
     }
 
-    fn print(&self, spans: &[SpanData]) {
-        let text = render_trace(spans, &self.style);
-        let mut out = self.out.lock().unwrap_or_else(PoisonError::into_inner);
-        // A closed stdout must not take the application down.
-        let _ = writeln!(out, "{text}").and_then(|()| out.flush());
-    }
-
     /// Takes what is ready to print: traces whose local root has finished,
     /// spans of traces already printed, and, past the bound, the largest
     /// waiting trace.
-    fn take_ready(&self, batch: Vec<SpanData>) -> Vec<Vec<SpanData>> {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+    fn take_ready(&self, batch: Vec<SpanData>) -> Vec<(Vec<SpanData>, Vec<LogLine>)> {
+        let mut state = self
+            .screen
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let mut ready_traces = Vec::new();
         for span in batch {
             let trace_id = span.span_context.trace_id();
@@ -121,10 +189,13 @@ impl ConsoleExporter {
 }
 
 impl State {
-    /// Removes a trace's waiting spans, remembering it as printed.
-    fn take(&mut self, trace_id: TraceId) -> Option<Vec<SpanData>> {
+    /// Removes a trace's waiting spans and log records, remembering it as
+    /// printed.
+    fn take(&mut self, trace_id: TraceId) -> Option<(Vec<SpanData>, Vec<LogLine>)> {
         let spans = self.pending.remove(&trace_id)?;
         self.pending_spans -= spans.len();
+        let logs = self.logs.remove(&trace_id).unwrap_or_default();
+        self.pending_logs -= logs.len();
         if self.printed.insert(trace_id) {
             self.printed_order.push_back(trace_id);
             if self.printed_order.len() > PRINTED_REMEMBERED {
@@ -133,7 +204,7 @@ impl State {
                 }
             }
         }
-        Some(spans)
+        Some((spans, logs))
     }
 }
 
@@ -150,21 +221,33 @@ impl fmt::Debug for ConsoleExporter {
 
 impl SpanExporter for ConsoleExporter {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        for trace in self.take_ready(batch) {
-            self.print(&trace);
+        for (spans, logs) in self.take_ready(batch) {
+            self.screen.print(&spans, &logs);
         }
         Ok(())
     }
 
-    /// Prints what is left: traces whose root never finished.
+    /// Prints what is left: traces whose root never finished, and log
+    /// records whose trace never printed.
     fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
-        let rest: Vec<_> = {
-            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-            state.pending_spans = 0;
-            state.pending.drain().map(|(_, spans)| spans).collect()
+        let (traces, logs) = {
+            let mut state = self
+                .screen
+                .state
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let ids: Vec<TraceId> = state.pending.keys().copied().collect();
+            let traces: Vec<_> = ids.into_iter().filter_map(|id| state.take(id)).collect();
+            state.pending_logs = 0;
+            let mut logs: Vec<LogLine> = state.logs.drain().flat_map(|(_, logs)| logs).collect();
+            logs.sort_by_key(|log| log.time);
+            (traces, logs)
         };
-        for trace in rest {
-            self.print(&trace);
+        for (spans, logs) in traces {
+            self.screen.print(&spans, &logs);
+        }
+        for log in &logs {
+            self.screen.print_line(log);
         }
         Ok(())
     }
@@ -200,7 +283,10 @@ mod tests {
             color: false,
             width: 100,
         };
-        (ConsoleExporter::new(Box::new(out.clone()), style), out)
+        (
+            ConsoleExporter::new(Screen::new(Box::new(out.clone()), style)),
+            out,
+        )
     }
 
     fn printed(out: &Shared) -> String {
@@ -261,8 +347,8 @@ mod tests {
             color: false,
             width: 100,
         };
-        let exporter =
-            ConsoleExporter::new(Box::new(out.clone()), style).waiting_for(roots.clone());
+        let exporter = ConsoleExporter::new(Screen::new(Box::new(out.clone()), style))
+            .waiting_for(roots.clone());
         /// Exports each span as it ends.
         #[derive(Debug)]
         struct AtOnce(ConsoleExporter);
@@ -308,7 +394,83 @@ mod tests {
             .collect();
         futures::executor::block_on(exporter.export(children)).unwrap();
         assert!(printed(&out).contains("child"));
-        let state = exporter.state.lock().unwrap();
+        let state = exporter.screen.state.lock().unwrap();
         assert_eq!((state.pending.len(), state.pending_spans), (0, 0));
+    }
+
+    fn log(span: u64, message: &str) -> LogLine {
+        LogLine {
+            time: std::time::SystemTime::UNIX_EPOCH,
+            span_id: opentelemetry::trace::SpanId::from(span),
+            level: "INFO".to_owned(),
+            target: "shop".to_owned(),
+            message: message.to_owned(),
+            fields: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn log_records_wait_for_their_trace_and_print_in_its_tree() {
+        let (exporter, out) = exporter();
+        exporter
+            .screen
+            .shelve(TraceId::from(1), log(2, "in the child"));
+        assert_eq!(printed(&out), "");
+        futures::executor::block_on(exporter.export(vec![span("child", 1, 2, 1)])).unwrap();
+        futures::executor::block_on(exporter.export(vec![span("root", 1, 1, 0)])).unwrap();
+        let text = printed(&out);
+        assert!(text.contains("1 log record"), "{text}");
+        assert!(text.contains("└─ ! INFO in the child"), "{text}");
+        let state = exporter.screen.state.lock().unwrap();
+        assert_eq!((state.logs.len(), state.pending_logs), (0, 0));
+    }
+
+    #[test]
+    fn a_log_record_of_a_printed_trace_prints_at_once() {
+        let (exporter, out) = exporter();
+        futures::executor::block_on(exporter.export(vec![span("root", 1, 1, 0)])).unwrap();
+        exporter.screen.shelve(TraceId::from(1), log(1, "late"));
+        assert!(
+            printed(&out).ends_with("INFO  shop late\n"),
+            "{}",
+            printed(&out)
+        );
+    }
+
+    #[test]
+    fn without_trees_log_records_print_at_once() {
+        let out = Shared::default();
+        let style = Style {
+            color: false,
+            width: 100,
+        };
+        let screen = Screen::new(Box::new(out.clone()), style);
+        screen.shelve(TraceId::from(1), log(1, "no tree here"));
+        assert_eq!(printed(&out), "INFO  shop no tree here\n");
+    }
+
+    #[test]
+    fn log_records_whose_trace_never_prints_are_printed_at_shutdown() {
+        let (exporter, out) = exporter();
+        exporter
+            .screen
+            .shelve(TraceId::from(3), log(5, "orphan record"));
+        exporter
+            .shutdown_with_timeout(Duration::from_secs(1))
+            .unwrap();
+        assert!(printed(&out).contains("orphan record"), "{}", printed(&out));
+    }
+
+    #[test]
+    fn waiting_log_records_are_bounded() {
+        let (exporter, out) = exporter();
+        for _ in 0..PENDING_LOGS_MAX {
+            exporter.screen.shelve(TraceId::from(4), log(1, "held"));
+        }
+        assert_eq!(printed(&out), "");
+        exporter
+            .screen
+            .shelve(TraceId::from(4), log(1, "one too many"));
+        assert_eq!(printed(&out), "INFO  shop one too many\n");
     }
 }

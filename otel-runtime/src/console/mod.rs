@@ -1,8 +1,13 @@
-//! The console exporter: each finished trace printed as a waterfall tree.
+//! The console exporter: each finished trace printed as a waterfall tree,
+//! with the log records written in its spans.
 
 mod exporter;
+#[cfg(feature = "tracing")]
+mod logs;
 pub(crate) mod render;
 mod roots;
 
-pub(crate) use exporter::ConsoleExporter;
+pub(crate) use exporter::{ConsoleExporter, Screen};
+#[cfg(feature = "tracing")]
+pub(crate) use logs::ConsoleLogs;
 pub(crate) use roots::{OpenRoots, TrackRoots};

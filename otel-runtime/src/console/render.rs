@@ -14,6 +14,15 @@
 //!       kind = client
 //! ```
 //!
+//! Log records written in the trace's spans (the `tracing` feature) sit
+//! among the children of their span, in time order:
+//!
+//! ```text
+//! db_query                              ▐████▌                    +5ms    30ms
+//! ├─ ! INFO connected: pool = main
+//! └─ ! WARN slow query: rows = 3
+//! ```
+//!
 //! Pure: no clock reads and no I/O, so the same spans always give the same
 //! text.
 
@@ -74,11 +83,64 @@ const BOLD_RED: &str = "\x1b[1;31m";
 const YELLOW: &str = "\x1b[33m";
 const CYAN: &str = "\x1b[36m";
 
+/// A log record, as the console shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct LogLine {
+    pub(crate) time: SystemTime,
+    /// The span it was written in; [`SpanId::INVALID`] outside any.
+    pub(crate) span_id: SpanId,
+    /// `ERROR`, `WARN`, `INFO`, `DEBUG` or `TRACE`.
+    pub(crate) level: String,
+    pub(crate) target: String,
+    pub(crate) message: String,
+    /// Its other fields, as text.
+    pub(crate) fields: Vec<(String, String)>,
+}
+
+/// One log record outside any printed trace, as a line of its own:
+/// `INFO  shop::server listening: port = 8080`.
+pub(crate) fn render_log_line(log: &LogLine, style: &Style) -> String {
+    let mut out = String::new();
+    let mut line = Line::new(&mut out, style.color, style.width.max(MIN_WIDTH));
+    let color = level_color(&log.level);
+    line.push(color, &format!("{:<5} ", clean(&log.level)));
+    line.push(Some(DIM), &format!("{} ", clean(&log.target)));
+    line.push(color, &message_and_fields(&log.message, &log.fields));
+    out
+}
+
+/// `message: key = value, …`, without the fields that say where the code
+/// is.
+fn message_and_fields(message: &str, fields: &[(String, String)]) -> String {
+    let mut text = clean(message).into_owned();
+    let shown = fields
+        .iter()
+        .filter(|(key, _)| !HIDDEN_KEYS.contains(&key.as_str()));
+    for (n, (key, value)) in shown.enumerate() {
+        text.push_str(if n == 0 { ": " } else { ", " });
+        text.push_str(&format!("{} = {}", clean(key), clean(value)));
+    }
+    text
+}
+
+/// How a level stands out: errors red, warnings yellow, the chatty levels
+/// dim.
+fn level_color(level: &str) -> Option<&'static str> {
+    match level {
+        "ERROR" => Some(RED),
+        "WARN" => Some(YELLOW),
+        "DEBUG" | "TRACE" => Some(DIM),
+        _ => None,
+    }
+}
+
 /// Renders one trace: every span of `spans` (all of one trace ID, in any
-/// order) as a tree, children sorted by start time. A span whose parent is
-/// not in `spans` (remote, or not finished yet) roots a tree of its own.
-pub(crate) fn render_trace(spans: &[SpanData], style: &Style) -> String {
-    let Some(trace) = Trace::new(spans) else {
+/// order) as a tree, children sorted by start time, with the log records
+/// of `logs` under their spans. A span whose parent is not in `spans`
+/// (remote, or not finished yet) roots a tree of its own; a log record
+/// whose span is not there follows the trees.
+pub(crate) fn render_trace(spans: &[SpanData], logs: &[LogLine], style: &Style) -> String {
+    let Some(trace) = Trace::new(spans, logs) else {
         return String::new();
     };
     let mut painter = Painter {
@@ -99,12 +161,21 @@ pub(crate) fn render_trace(spans: &[SpanData], style: &Style) -> String {
             painter.tree(span);
         }
     }
+    for &log in &trace.loose_logs {
+        painter.log_line(&trace.logs[log], "");
+    }
     painter.out
 }
 
-/// The spans of a trace, indexed: start order, parent → children, roots.
+/// The spans of a trace, indexed: start order, parent → children, roots;
+/// and its log records by span.
 struct Trace<'a> {
     spans: &'a [SpanData],
+    logs: &'a [LogLine],
+    /// The log records of each span ID, in time order.
+    logs_of: HashMap<SpanId, Vec<usize>>,
+    /// Log records whose span is not here, in time order.
+    loose_logs: Vec<usize>,
     /// Indices into `spans` by start time, the longest first on a tie.
     order: Vec<usize>,
     /// The span IDs present.
@@ -118,7 +189,7 @@ struct Trace<'a> {
 }
 
 impl<'a> Trace<'a> {
-    fn new(spans: &'a [SpanData]) -> Option<Self> {
+    fn new(spans: &'a [SpanData], logs: &'a [LogLine]) -> Option<Self> {
         let start = spans.iter().map(|span| span.start_time).min()?;
         let end = spans.iter().map(|span| span.end_time).max()?;
         let mut order: Vec<usize> = (0..spans.len()).collect();
@@ -141,8 +212,22 @@ impl<'a> Trace<'a> {
                 roots.push(i);
             }
         }
+        let mut log_order: Vec<usize> = (0..logs.len()).collect();
+        log_order.sort_by_key(|&i| logs[i].time);
+        let mut logs_of: HashMap<SpanId, Vec<usize>> = HashMap::new();
+        let mut loose_logs = Vec::new();
+        for i in log_order {
+            if ids.contains(&logs[i].span_id) {
+                logs_of.entry(logs[i].span_id).or_default().push(i);
+            } else {
+                loose_logs.push(i);
+            }
+        }
         Some(Trace {
             spans,
+            logs,
+            logs_of,
+            loose_logs,
             order,
             ids,
             children,
@@ -187,9 +272,16 @@ enum Branch {
     Last,
 }
 
-/// A span waiting to be drawn: `prefix` is what precedes its connector.
+/// What a tree holds under a span: its child spans and its log records.
+#[derive(Clone, Copy)]
+enum Entry {
+    Span(usize),
+    Log(usize),
+}
+
+/// An entry waiting to be drawn: `prefix` is what precedes its connector.
 struct Frame {
-    span: usize,
+    entry: Entry,
     depth: usize,
     prefix: String,
     branch: Branch,
@@ -208,8 +300,13 @@ impl Painter<'_> {
     fn header(&mut self) {
         let count = self.trace.spans.len();
         let plural = if count == 1 { "" } else { "s" };
+        let logs = match self.trace.logs.len() {
+            0 => String::new(),
+            1 => "  1 log record".to_owned(),
+            n => format!("  {n} log records"),
+        };
         let text = format!(
-            "trace {}  {}  {count} span{plural}",
+            "trace {}  {}  {count} span{plural}{logs}",
             self.trace.spans[self.trace.order[0]]
                 .span_context
                 .trace_id(),
@@ -225,22 +322,27 @@ impl Painter<'_> {
     fn tree(&mut self, root: usize) {
         self.visited[root] = true;
         let mut stack = vec![Frame {
-            span: root,
+            entry: Entry::Span(root),
             depth: 0,
             prefix: String::new(),
             branch: Branch::Root,
         }];
         while let Some(frame) = stack.pop() {
-            let trace = self.trace;
-            let span = &trace.spans[frame.span];
-            let children: Vec<usize> = trace
-                .children
-                .get(&span.span_context.span_id())
-                .into_iter()
-                .flatten()
-                .copied()
-                .filter(|&child| !self.visited[child])
-                .collect();
+            let connector = match frame.branch {
+                Branch::Root => "",
+                Branch::Middle => "├─ ",
+                Branch::Last => "└─ ",
+            };
+            let here = format!("{}{connector}", frame.prefix);
+            let span = match frame.entry {
+                Entry::Span(span) => span,
+                Entry::Log(log) => {
+                    self.log_line(&self.trace.logs[log], &here);
+                    continue;
+                }
+            };
+            let span = &self.trace.spans[span];
+            let children = self.entries_under(span);
             let capped = frame.depth >= self.layout.max_indent;
             let child_prefix = if capped {
                 frame.prefix.clone()
@@ -251,12 +353,7 @@ impl Painter<'_> {
                     Branch::Last => format!("{}   ", frame.prefix),
                 }
             };
-            let connector = match frame.branch {
-                Branch::Root => "",
-                Branch::Middle => "├─ ",
-                Branch::Last => "└─ ",
-            };
-            self.span_line(span, frame.depth, &format!("{}{connector}", frame.prefix));
+            self.span_line(span, frame.depth, &here);
             // Details sit three columns right of the name, with a rail on
             // the left where a child or (once capped) a sibling follows.
             let detail_prefix = if capped {
@@ -268,10 +365,12 @@ impl Painter<'_> {
             };
             self.details(span, &detail_prefix);
 
-            for (n, &child) in children.iter().enumerate().rev() {
-                self.visited[child] = true;
+            for (n, &entry) in children.iter().enumerate().rev() {
+                if let Entry::Span(child) = entry {
+                    self.visited[child] = true;
+                }
                 stack.push(Frame {
-                    span: child,
+                    entry,
                     depth: frame.depth + 1,
                     prefix: child_prefix.clone(),
                     branch: if n + 1 == children.len() {
@@ -282,6 +381,52 @@ impl Painter<'_> {
                 });
             }
         }
+    }
+
+    /// The child spans not drawn yet and the log records of `span`, merged
+    /// in time order (a log record before a span that starts at its time).
+    fn entries_under(&self, span: &SpanData) -> Vec<Entry> {
+        let trace = self.trace;
+        let id = span.span_context.span_id();
+        let mut spans = trace
+            .children
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&child| !self.visited[child])
+            .peekable();
+        let mut logs = trace
+            .logs_of
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .copied()
+            .peekable();
+        let mut entries = Vec::new();
+        loop {
+            let log_first = match (spans.peek(), logs.peek()) {
+                (Some(&child), Some(&log)) => trace.logs[log].time <= trace.spans[child].start_time,
+                (None, Some(_)) => true,
+                (Some(_), None) => false,
+                (None, None) => return entries,
+            };
+            entries.extend(if log_first {
+                logs.next().map(Entry::Log)
+            } else {
+                spans.next().map(Entry::Span)
+            });
+        }
+    }
+
+    /// `prefix ! LEVEL message: key = value, …`, cut at the line width.
+    fn log_line(&mut self, log: &LogLine, prefix: &str) {
+        let text = format!(
+            "! {} {}",
+            clean(&log.level),
+            message_and_fields(&log.message, &log.fields)
+        );
+        self.detail(prefix, &[(level_color(&log.level), &text)]);
     }
 
     /// `prefix name ……… bar offset duration`, the bar and times aligned.
@@ -418,11 +563,8 @@ impl Painter<'_> {
                 text.push_str(if n == 0 { ": " } else { ", " });
                 text.push_str(&format!("{} = {}", clean(key.as_str()), value_text(value)));
             }
-            let color = match level.as_deref() {
-                Some("DEBUG" | "TRACE") => DIM,
-                _ => YELLOW,
-            };
-            self.detail(prefix, &[(Some(color), &text)]);
+            let color = level.as_deref().map_or(Some(YELLOW), level_color);
+            self.detail(prefix, &[(color, &text)]);
             return;
         }
         let kind = find("exception.type").map(|kv| value_text(&kv.value));

@@ -22,36 +22,144 @@ use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
 use super::processor::{Ended, Processor};
 
-static ENDED: AtomicU64 = AtomicU64::new(0);
-static DROPPED: AtomicU64 = AtomicU64::new(0);
-static EXPORTED: AtomicU64 = AtomicU64::new(0);
-static FAILED: AtomicU64 = AtomicU64::new(0);
+/// The counts and the rate-limited warnings of one signal's exports.
+pub(crate) struct Signal {
+    /// What its items are called in a report ("spans", "log records").
+    items: &'static str,
+    /// The variable that sizes its queue.
+    queue_variable: &'static str,
+    ended: AtomicU64,
+    dropped: AtomicU64,
+    exported: AtomicU64,
+    failed: AtomicU64,
+    export_failed: RateLimited,
+    queue_full: RateLimited,
+}
+
+impl Signal {
+    const fn new(items: &'static str, queue_variable: &'static str) -> Self {
+        Signal {
+            items,
+            queue_variable,
+            ended: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            exported: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            export_failed: RateLimited(Mutex::new(None)),
+            queue_full: RateLimited(Mutex::new(None)),
+        }
+    }
+
+    fn stats(&self) -> ExportStats {
+        ExportStats {
+            ended: self.ended.load(Ordering::Relaxed),
+            dropped: self.dropped.load(Ordering::Relaxed),
+            exported: self.exported.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Counts one item given to a pipeline, and whether `queue` takes it;
+    /// a refused one is counted as dropped, and said.
+    #[inline]
+    pub(crate) fn admit(&self, queue: &Queue) -> bool {
+        self.ended.fetch_add(1, Ordering::Relaxed);
+        if queue.admit() {
+            return true;
+        }
+        let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+        // In a flood, most items may be dropped: the clock and the lock of
+        // the rate limit are looked at on the first drop and then once per
+        // `DROPS_PER_LOOK`, not on each.
+        if dropped == 1 || dropped % DROPS_PER_LOOK == 0 {
+            self.queue_full.warn(|| {
+                format!(
+                    "the export queue is full ({} {items}, {}): {dropped} {items} dropped so far; \
+                     the exporter is slower than {items} are made",
+                    queue.capacity,
+                    self.queue_variable,
+                    items = self.items,
+                )
+            });
+        }
+        false
+    }
+
+    /// Counts the outcome of an export of `items` items, which frees their
+    /// places in `queue`.
+    pub(crate) fn exported(&self, queue: &Queue, items: usize, result: &OTelSdkResult) {
+        queue.release(items);
+        let items = items as u64;
+        match result {
+            Ok(()) => {
+                self.exported.fetch_add(items, Ordering::Relaxed);
+            }
+            Err(error) => {
+                let failed = self.failed.fetch_add(items, Ordering::Relaxed) + items;
+                self.export_failed.warn(|| {
+                    format!(
+                        "{items} {what} could not be exported ({failed} so far): {error}",
+                        what = self.items
+                    )
+                });
+            }
+        }
+    }
+
+    /// The line the guard prints when items were lost.
+    fn summary(&self) -> Option<String> {
+        let stats = self.stats();
+        let left = stats
+            .ended
+            .saturating_sub(stats.dropped + stats.exported + stats.failed);
+        let lost = stats.failed + stats.dropped + left;
+        (lost > 0).then(|| {
+            let left = if left > 0 {
+                format!(", {left} still queued at shutdown")
+            } else {
+                String::new()
+            };
+            format!(
+                "otel_runtime: {lost} {} were lost ({} in failed exports, {} dropped from a full queue{left}); {} were delivered",
+                self.items, stats.failed, stats.dropped, stats.exported
+            )
+        })
+    }
+}
+
+/// The spans' counts.
+pub(crate) static SPANS: Signal = Signal::new("spans", "OTEL_BSP_MAX_QUEUE_SIZE");
+/// The log records' counts (the `tracing` feature's logs).
+pub(crate) static LOG_RECORDS: Signal = Signal::new("log records", "OTEL_BLRP_MAX_QUEUE_SIZE");
 
 const WARNING_INTERVAL: Duration = Duration::from_secs(60);
 
-/// How many spans dropped from a full queue between two looks at whether to
-/// warn again.
+/// How many items dropped from a full queue between two looks at whether
+/// to warn again.
 const DROPS_PER_LOOK: u64 = 1024;
 
-/// How many spans this process's exporters were given, delivered, and lost.
+/// How many spans (or log records) this process's exporters were given,
+/// delivered, and lost.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ExportStats {
-    /// Sampled spans that ended (counted once per exporter).
-    /// `ended - dropped - exported - failed` are still on their way; once
-    /// the guard has dropped, they were lost at shutdown.
+    /// Sampled spans that ended, or log records written (counted once per
+    /// exporter). `ended - dropped - exported - failed` are still on their
+    /// way; once the guard has dropped, they were lost at shutdown.
     pub ended: u64,
-    /// Spans dropped because the export queue was full: the exporter was
-    /// slower than the program made spans (`OTEL_BSP_MAX_QUEUE_SIZE`).
+    /// Dropped because the export queue was full: the exporter was slower
+    /// than the program made them (`OTEL_BSP_MAX_QUEUE_SIZE`,
+    /// `OTEL_BLRP_MAX_QUEUE_SIZE`).
     pub dropped: u64,
-    /// Spans an exporter accepted.
+    /// Accepted by an exporter.
     pub exported: u64,
-    /// Spans lost because an export failed (collector down, timeout…),
-    /// after its retries.
+    /// Lost because an export failed (collector down, timeout…), after its
+    /// retries.
     pub failed: u64,
 }
 
-/// The counts so far, for all exporters set up by [`init`](crate::init).
+/// The spans' counts so far, for all exporters set up by
+/// [`init`](crate::init).
 ///
 /// ```
 /// use otel_runtime::{ExportStats, export_stats};
@@ -60,12 +168,19 @@ pub struct ExportStats {
 /// assert_eq!(export_stats(), ExportStats::default());
 /// ```
 pub fn export_stats() -> ExportStats {
-    ExportStats {
-        ended: ENDED.load(Ordering::Relaxed),
-        dropped: DROPPED.load(Ordering::Relaxed),
-        exported: EXPORTED.load(Ordering::Relaxed),
-        failed: FAILED.load(Ordering::Relaxed),
-    }
+    SPANS.stats()
+}
+
+/// The log records' counts so far, for all log exporters set up by
+/// [`init`](crate::init) (`OTEL_LOGS_EXPORTER`).
+///
+/// ```
+/// use otel_runtime::{ExportStats, log_export_stats};
+///
+/// assert_eq!(log_export_stats(), ExportStats::default());
+/// ```
+pub fn log_export_stats() -> ExportStats {
+    LOG_RECORDS.stats()
 }
 
 /// The spans of one pipeline that were admitted and whose export has not
@@ -142,27 +257,7 @@ impl<P> CountedIn<P> {
     /// the queue, if there is one left; else it is counted as dropped.
     #[inline]
     fn admit(&self, span: &SpanContext) -> bool {
-        if !span.is_sampled() {
-            return true;
-        }
-        ENDED.fetch_add(1, Ordering::Relaxed);
-        if self.queue.admit() {
-            return true;
-        }
-        let dropped = DROPPED.fetch_add(1, Ordering::Relaxed) + 1;
-        // In a flood, most spans may be dropped: the clock and the lock
-        // of the rate limit are looked at on the first drop and then
-        // once per `DROPS_PER_LOOK`, not on each.
-        if dropped == 1 || dropped % DROPS_PER_LOOK == 0 {
-            QUEUE_FULL.warn(|| {
-                format!(
-                    "the export queue is full ({} spans, OTEL_BSP_MAX_QUEUE_SIZE): \
-                     {dropped} spans dropped so far; the exporter is slower than spans are made",
-                    self.queue.capacity
-                )
-            });
-        }
-        false
+        !span.is_sampled() || SPANS.admit(&self.queue)
     }
 }
 
@@ -188,19 +283,7 @@ impl<E: SpanExporter> SpanExporter for Counted<E> {
                     super::panic::payload_message(&*panic)
                 )))
             });
-        self.queue.release(spans);
-        let spans = spans as u64;
-        match &result {
-            Ok(()) => {
-                EXPORTED.fetch_add(spans, Ordering::Relaxed);
-            }
-            Err(error) => {
-                let failed = FAILED.fetch_add(spans, Ordering::Relaxed) + spans;
-                EXPORT_FAILED.warn(|| {
-                    format!("{spans} spans could not be exported ({failed} so far): {error}")
-                });
-            }
-        }
+        SPANS.exported(&self.queue, spans, &result);
         result
     }
 
@@ -217,9 +300,6 @@ impl<E: SpanExporter> SpanExporter for Counted<E> {
 /// so that failing exports do not hide a full queue.
 struct RateLimited(Mutex<Option<Instant>>);
 
-static EXPORT_FAILED: RateLimited = RateLimited(Mutex::new(None));
-static QUEUE_FULL: RateLimited = RateLimited(Mutex::new(None));
-
 impl RateLimited {
     /// Prints what `message` makes, unless this cause printed a line less
     /// than [`WARNING_INTERVAL`] ago; it is made only when printed.
@@ -235,24 +315,12 @@ impl RateLimited {
     }
 }
 
-/// The line the guard prints, after the last flush, when spans were lost.
-pub(crate) fn summary() -> Option<String> {
-    let stats = export_stats();
-    let left = stats
-        .ended
-        .saturating_sub(stats.dropped + stats.exported + stats.failed);
-    let lost = stats.failed + stats.dropped + left;
-    (lost > 0).then(|| {
-        let left = if left > 0 {
-            format!(", {left} still queued at shutdown")
-        } else {
-            String::new()
-        };
-        format!(
-            "otel_runtime: {lost} spans were lost ({} in failed exports, {} dropped from a full queue{left}); {} were delivered",
-            stats.failed, stats.dropped, stats.exported
-        )
-    })
+/// The lines the guard prints, after the last flush, for each signal that
+/// lost items.
+pub(crate) fn summary() -> impl Iterator<Item = String> {
+    [&SPANS, &LOG_RECORDS]
+        .into_iter()
+        .filter_map(Signal::summary)
 }
 
 #[cfg(test)]

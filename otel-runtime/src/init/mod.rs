@@ -3,6 +3,8 @@
 //! only: what it sets up is the engine's (`crate::engine`).
 
 mod env;
+#[cfg(feature = "tracing")]
+mod logs;
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 mod otlp;
 mod processors;
@@ -79,6 +81,21 @@ pub struct Builder {
     /// `false`: leave `tracing`'s global subscriber to the program.
     #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     no_tracing_subscriber: bool,
+    #[cfg(feature = "tracing")]
+    log_exporters: Vec<LogExporterInCode>,
+    #[cfg(feature = "tracing")]
+    tracing_events: crate::TracingEvents,
+}
+
+/// An exporter given to [`Builder::log_exporter`].
+#[cfg(feature = "tracing")]
+struct LogExporterInCode(logs::InCode);
+
+#[cfg(feature = "tracing")]
+impl fmt::Debug for LogExporterInCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LogExporter")
+    }
 }
 
 /// An exporter given to [`Builder::span_exporter`], and how to put it
@@ -214,6 +231,59 @@ impl Builder {
         self
     }
 
+    /// How `tracing` events and `log` records are recorded (else as log
+    /// records, [`TracingEvents::LogRecords`](crate::TracingEvents)).
+    ///
+    /// ```
+    /// let guard = otel_runtime::builder()
+    ///     .tracing_events(otel_runtime::TracingEvents::SpanEvents)
+    ///     .no_exporter()
+    ///     .init();
+    /// # drop(guard);
+    /// ```
+    #[cfg(feature = "tracing")]
+    pub fn tracing_events(mut self, events: crate::TracingEvents) -> Self {
+        self.tracing_events = events;
+        self
+    }
+
+    /// Sends log records to `exporter` too, behind a batch processor of
+    /// its own (`OTEL_BLRP_*`), with the same bounded, counted queue as
+    /// the standard exporters. Unless `OTEL_LOGS_EXPORTER` names standard
+    /// ones as well, log records go to `exporter` alone.
+    ///
+    /// ```
+    /// use otel_runtime::opentelemetry_sdk::error::OTelSdkResult;
+    /// use otel_runtime::opentelemetry_sdk::logs::{LogBatch, LogExporter};
+    ///
+    /// /// Prints each record's message.
+    /// #[derive(Debug)]
+    /// struct Messages;
+    ///
+    /// impl LogExporter for Messages {
+    ///     async fn export(&self, batch: LogBatch<'_>) -> OTelSdkResult {
+    ///         for (record, _scope) in batch.iter() {
+    ///             println!("{:?}", record.body());
+    ///         }
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let guard = otel_runtime::builder().log_exporter(Messages).no_exporter().init();
+    /// # drop(guard);
+    /// ```
+    #[cfg(feature = "tracing")]
+    pub fn log_exporter(
+        mut self,
+        exporter: impl opentelemetry_sdk::logs::LogExporter + 'static,
+    ) -> Self {
+        self.log_exporters
+            .push(LogExporterInCode(Box::new(move |env| {
+                logs::with_exporter(exporter, env)
+            })));
+        self
+    }
+
     /// Installs the global tracer provider and propagator.
     ///
     /// # Errors
@@ -228,7 +298,7 @@ impl Builder {
             eprintln!("otel_runtime: {problem}");
         }
         if env.disabled {
-            return Ok(Guard { tracing: None });
+            return Ok(Guard::default());
         }
         engine::set_value_length(env.value_length_limit);
         let resource = resource::resource(
@@ -236,6 +306,9 @@ impl Builder {
             std::mem::take(&mut env.resource_attributes),
             std::mem::take(&mut self.resource),
         );
+        let kinds = self.exporter_kinds(&env);
+        #[cfg(feature = "tracing")]
+        let logs = self.logs(&kinds, &env, &tls, resource.clone());
         // The decision for root spans, when it depends on the trace ID
         // alone (see `engine::sampling`).
         let roots = match &self.sampler {
@@ -252,7 +325,7 @@ impl Builder {
             limits: env.span_limits,
             resource: Some(resource),
         };
-        let built = engine::build(setup, self.processors(&env, &tls));
+        let built = engine::build(setup, self.processors(kinds, &env, &tls));
         built.install(parent_decides, roots);
         let propagator = self.propagator.take();
         crate::untraced(|| match propagator {
@@ -265,22 +338,61 @@ impl Builder {
         }
         Ok(Guard {
             tracing: Some(built),
+            #[cfg(feature = "tracing")]
+            logs,
         })
     }
 
-    /// A processor per exporter: those named in code or by
-    /// `OTEL_TRACES_EXPORTER` (the console once), then those given in
-    /// code. With none named, the console, or OTLP when an endpoint is set.
-    fn processors(&mut self, env: &EnvConfig, tls: &tls::Tls) -> Vec<Box<dyn Processor>> {
-        let in_code = std::mem::take(&mut self.span_exporters);
+    /// Where spans go: the exporters named in code or by
+    /// `OTEL_TRACES_EXPORTER`. With none named, none when exporters are
+    /// given in code, else the console, or OTLP when an endpoint is set.
+    fn exporter_kinds(&mut self, env: &EnvConfig) -> Vec<ExporterKind> {
         let named = self.exporters.take().or_else(|| env.exporters.clone());
-        let kinds = named.unwrap_or_else(|| match (in_code.is_empty(), &env.otlp_endpoint) {
-            (false, _) => Vec::new(),
-            // The specification's default is OTLP; with no endpoint set,
-            // nothing would receive it, so show the trace here instead.
-            (true, env::Endpoint::Set(_)) => vec![ExporterKind::Otlp],
-            (true, _) => vec![ExporterKind::Console],
-        });
+        named.unwrap_or_else(
+            || match (self.span_exporters.is_empty(), &env.otlp_endpoint) {
+                (false, _) => Vec::new(),
+                // The specification's default is OTLP; with no endpoint set,
+                // nothing would receive it, so show the trace here instead.
+                (true, env::Endpoint::Set(_)) => vec![ExporterKind::Otlp],
+                (true, _) => vec![ExporterKind::Console],
+            },
+        )
+    }
+
+    /// Sets the logger provider up: log records go to the exporters of
+    /// `OTEL_LOGS_EXPORTER`, else where spans go (`spans`), and to those
+    /// given in code.
+    #[cfg(feature = "tracing")]
+    fn logs(
+        &mut self,
+        spans: &[ExporterKind],
+        env: &EnvConfig,
+        tls: &tls::Tls,
+        resource: opentelemetry_sdk::Resource,
+    ) -> Option<opentelemetry_sdk::logs::SdkLoggerProvider> {
+        let in_code: Vec<_> = std::mem::take(&mut self.log_exporters)
+            .into_iter()
+            .map(|exporter| exporter.0)
+            .collect();
+        let kinds = match &env.logs.exporters {
+            Some(named) => named.clone(),
+            None if !in_code.is_empty() => Vec::new(),
+            None => spans.to_vec(),
+        };
+        let provider = logs::provider(&kinds, in_code, env, tls, resource)?;
+        crate::logs::install(&provider, self.tracing_events);
+        Some(provider)
+    }
+
+    /// A processor per exporter of `kinds` (the console once), then one per
+    /// exporter given in code.
+    fn processors(
+        &mut self,
+        kinds: Vec<ExporterKind>,
+        env: &EnvConfig,
+        tls: &tls::Tls,
+    ) -> Vec<Box<dyn Processor>> {
+        let in_code = std::mem::take(&mut self.span_exporters);
         let batching = Batching {
             max_queue_size: env.max_queue_size,
             schedule: Schedule {
@@ -351,8 +463,11 @@ where
 /// On a panic in `main`, the guard is dropped while unwinding, so spans
 /// are still exported (unless the panic strategy is `abort`).
 #[must_use = "dropping the guard at once shuts tracing down"]
+#[derive(Default)]
 pub struct Guard {
     tracing: Option<Built>,
+    #[cfg(feature = "tracing")]
+    logs: Option<opentelemetry_sdk::logs::SdkLoggerProvider>,
 }
 
 impl Guard {
@@ -370,9 +485,16 @@ impl Guard {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
-        match &self.tracing {
-            Some(tracing) => tracing.flush(),
+        #[cfg(feature = "tracing")]
+        let logs = match &self.logs {
+            Some(logs) => logs.force_flush(),
             None => Ok(()),
+        };
+        #[cfg(not(feature = "tracing"))]
+        let logs = Ok(());
+        match &self.tracing {
+            Some(tracing) => tracing.flush().and(logs),
+            None => logs,
         }
     }
 }
@@ -390,10 +512,16 @@ impl Drop for Guard {
         if let Some(tracing) = self.tracing.take() {
             #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
             otlp::shutting_down();
+            #[cfg(feature = "tracing")]
+            if let Some(logs) = self.logs.take() {
+                if let Err(error) = logs.shutdown_with_timeout(SHUTDOWN_TIMEOUT) {
+                    eprintln!("otel_runtime: shutting logs down: {error}");
+                }
+            }
             if let Err(error) = tracing.shutdown(SHUTDOWN_TIMEOUT) {
                 eprintln!("otel_runtime: shutting tracing down: {error}");
             }
-            if let Some(summary) = engine::loss_summary() {
+            for summary in engine::loss_summary() {
                 eprintln!("{summary}");
             }
         }

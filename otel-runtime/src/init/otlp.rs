@@ -12,22 +12,27 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures_util::future::{Either, select};
+#[cfg(feature = "otlp-http")]
+use opentelemetry_otlp::Protocol as WireProtocol;
+#[cfg(feature = "otlp-http")]
+use opentelemetry_otlp::WithHttpConfig;
 #[cfg(feature = "otlp-grpc")]
 use opentelemetry_otlp::WithTonicConfig as _;
 #[cfg(feature = "otlp-grpc")]
 use opentelemetry_otlp::tonic_types::metadata::MetadataMap;
-#[cfg(feature = "otlp-http")]
-use opentelemetry_otlp::{Protocol as WireProtocol, WithHttpConfig as _};
-use opentelemetry_otlp::{RetryPolicy, WithExportConfig as _};
+use opentelemetry_otlp::{ExporterBuildError, RetryPolicy, WithExportConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+#[cfg(feature = "tracing")]
+use opentelemetry_sdk::logs::{LogBatch, LogExporter};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
 use super::env::OtlpProtocol;
 use super::tls::Tls;
 use crate::engine;
 
-/// An OTLP exporter whose exports run on this crate's runtime.
+/// An OTLP exporter (of spans or of log records) whose exports run on
+/// this crate's runtime.
 ///
 /// Two exporters to the same collector, told apart by their retries:
 /// while the program runs, a failed export is retried until the export
@@ -37,9 +42,9 @@ use crate::engine;
 /// is still retrying when shutdown begins is given [`GRACE_AT_SHUTDOWN`]
 /// more.)
 #[derive(Debug)]
-pub(crate) struct OtlpExporter {
-    running: Arc<opentelemetry_otlp::SpanExporter>,
-    at_shutdown: Arc<opentelemetry_otlp::SpanExporter>,
+pub(crate) struct OtlpExporter<E> {
+    running: Arc<E>,
+    at_shutdown: Arc<E>,
 }
 
 /// Set when the guard starts shutting tracing down, for good.
@@ -67,7 +72,10 @@ pub(crate) struct Settings<'a> {
 /// Builds the exporter; compression comes from the
 /// `OTEL_EXPORTER_OTLP_*COMPRESSION` variables, read by `opentelemetry-otlp`,
 /// the certificates from `tls`.
-pub(crate) fn build(settings: &Settings<'_>, tls: &Tls) -> Result<OtlpExporter, String> {
+pub(crate) fn build<E: Signal>(
+    settings: &Settings<'_>,
+    tls: &Tls,
+) -> Result<OtlpExporter<E>, String> {
     let retrying = RetryPolicy::default()
         .with_max_retries(usize::MAX)
         .with_initial_delay(Duration::from_millis(100))
@@ -78,13 +86,63 @@ pub(crate) fn build(settings: &Settings<'_>, tls: &Tls) -> Result<OtlpExporter, 
     })
 }
 
+/// The exporter of one signal in `opentelemetry-otlp`: its builders for
+/// each transport, which take the same settings.
+pub(crate) trait Signal: Sized + Send + Sync + 'static {
+    #[cfg(feature = "otlp-grpc")]
+    type Grpc: opentelemetry_otlp::WithTonicConfig + WithExportConfig;
+    #[cfg(feature = "otlp-http")]
+    type Http: WithHttpConfig + WithExportConfig;
+    #[cfg(feature = "otlp-grpc")]
+    fn grpc() -> Self::Grpc;
+    #[cfg(feature = "otlp-grpc")]
+    fn build_grpc(builder: Self::Grpc) -> Result<Self, ExporterBuildError>;
+    #[cfg(feature = "otlp-http")]
+    fn http() -> Self::Http;
+    #[cfg(feature = "otlp-http")]
+    fn build_http(builder: Self::Http) -> Result<Self, ExporterBuildError>;
+}
+
+/// Implements [`Signal`] for `opentelemetry-otlp`'s exporter `$exporter`,
+/// whose builder is `$builder`.
+macro_rules! signal {
+    ($exporter:ident, $builder:ident) => {
+        impl Signal for opentelemetry_otlp::$exporter {
+            #[cfg(feature = "otlp-grpc")]
+            type Grpc = opentelemetry_otlp::$builder<opentelemetry_otlp::TonicExporterBuilderSet>;
+            #[cfg(feature = "otlp-http")]
+            type Http = opentelemetry_otlp::$builder<opentelemetry_otlp::HttpExporterBuilderSet>;
+            #[cfg(feature = "otlp-grpc")]
+            fn grpc() -> Self::Grpc {
+                Self::builder().with_tonic()
+            }
+            #[cfg(feature = "otlp-grpc")]
+            fn build_grpc(builder: Self::Grpc) -> Result<Self, ExporterBuildError> {
+                builder.build()
+            }
+            #[cfg(feature = "otlp-http")]
+            fn http() -> Self::Http {
+                Self::builder().with_http()
+            }
+            #[cfg(feature = "otlp-http")]
+            fn build_http(builder: Self::Http) -> Result<Self, ExporterBuildError> {
+                builder.build()
+            }
+        }
+    };
+}
+
+signal!(SpanExporter, SpanExporterBuilder);
+#[cfg(feature = "tracing")]
+signal!(LogExporter, LogExporterBuilder);
+
 // Without TLS, gRPC has no certificates to take.
 #[cfg_attr(not(feature = "tls"), allow(unused_variables))]
-fn build_one(
+fn build_one<E: Signal>(
     settings: &Settings<'_>,
     tls: &Tls,
     retries: RetryPolicy,
-) -> Result<opentelemetry_otlp::SpanExporter, String> {
+) -> Result<E, String> {
     if !cfg!(feature = "tls") && settings.endpoint.starts_with("https:") {
         return Err(format!(
             "the endpoint {} needs TLS, and otel-runtime was built without its `tls` feature",
@@ -92,7 +150,6 @@ fn build_one(
         ));
     }
     let _runtime = runtime().enter();
-    let builder = opentelemetry_otlp::SpanExporter::builder();
     let exporter = match settings.protocol {
         #[cfg(feature = "otlp-grpc")]
         OtlpProtocol::Grpc => {
@@ -107,15 +164,14 @@ fn build_one(
                     metadata.insert(name, value);
                 }
             }
-            let builder = builder
-                .with_tonic()
+            let builder = E::grpc()
                 .with_endpoint(settings.endpoint)
                 .with_timeout(settings.timeout)
                 .with_metadata(MetadataMap::from_headers(metadata))
                 .with_retry_policy(retries);
             #[cfg(feature = "tls")]
             let builder = builder.with_tls_config(tls.grpc());
-            builder.build()
+            E::build_grpc(builder)
         }
         #[cfg(feature = "otlp-http")]
         OtlpProtocol::HttpProtobuf | OtlpProtocol::HttpJson => {
@@ -124,15 +180,14 @@ fn build_one(
                 OtlpProtocol::HttpJson => WireProtocol::HttpJson,
                 _ => WireProtocol::HttpBinary,
             };
-            builder
-                .with_http()
+            let builder = E::http()
                 .with_protocol(wire)
                 .with_endpoint(settings.endpoint)
                 .with_timeout(settings.timeout)
                 .with_headers(settings.headers.iter().cloned().collect())
                 .with_http_client(tls.http_client(settings.timeout)?)
-                .with_retry_policy(retries)
-                .build()
+                .with_retry_policy(retries);
+            E::build_http(builder)
         }
         #[allow(unreachable_patterns)]
         protocol => return Err(missing_transport(protocol)),
@@ -180,46 +235,101 @@ async fn grace_over() {
     tokio::time::sleep(GRACE_AT_SHUTDOWN).await;
 }
 
-impl SpanExporter for OtlpExporter {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+impl<E> OtlpExporter<E> {
+    /// The copy for this export, and whether it is one of the last.
+    fn pick(&self) -> (Arc<E>, bool) {
         let last = SHUTTING_DOWN.load(Ordering::Acquire);
-        let exporter = Arc::clone(if last {
+        let exporter = if last {
             &self.at_shutdown
         } else {
             &self.running
-        });
-        runtime()
-            .spawn(async move {
-                let export = std::pin::pin!(exporter.export(batch));
-                if last {
-                    return export.await;
-                }
-                match select(export, std::pin::pin!(grace_over())).await {
-                    Either::Left((result, _)) => result,
-                    Either::Right(_) => Err(OTelSdkError::InternalFailure(format!(
-                        "given up at shutdown: the collector had not taken this batch \
-                         {GRACE_AT_SHUTDOWN:?} after shutdown began"
-                    ))),
-                }
-            })
-            .await
-            .unwrap_or_else(|error| Err(OTelSdkError::InternalFailure(error.to_string())))
+        };
+        (Arc::clone(exporter), last)
+    }
+
+    /// Sets the resource on both copies: once, before the first export,
+    /// while these are the only references.
+    fn set_resource_with(&mut self, set: impl Fn(&mut E)) {
+        for exporter in [&mut self.running, &mut self.at_shutdown] {
+            if let Some(exporter) = Arc::get_mut(exporter) {
+                set(exporter);
+            }
+        }
+    }
+
+    /// Shuts both copies down.
+    fn shutdown_with(&self, shutdown: impl Fn(&E) -> OTelSdkResult) -> OTelSdkResult {
+        let _runtime = runtime().enter();
+        let running = shutdown(&self.running);
+        shutdown(&self.at_shutdown).and(running)
+    }
+}
+
+/// Runs `export` on this crate's runtime; one that began before shutdown
+/// is given up [`GRACE_AT_SHUTDOWN`] after shutdown began.
+async fn on_runtime(
+    last: bool,
+    export: impl Future<Output = OTelSdkResult> + Send + 'static,
+) -> OTelSdkResult {
+    runtime()
+        .spawn(async move {
+            let export = std::pin::pin!(export);
+            if last {
+                return export.await;
+            }
+            match select(export, std::pin::pin!(grace_over())).await {
+                Either::Left((result, _)) => result,
+                Either::Right(_) => Err(OTelSdkError::InternalFailure(format!(
+                    "given up at shutdown: the collector had not taken this batch \
+                     {GRACE_AT_SHUTDOWN:?} after shutdown began"
+                ))),
+            }
+        })
+        .await
+        .unwrap_or_else(|error| Err(OTelSdkError::InternalFailure(error.to_string())))
+}
+
+impl SpanExporter for OtlpExporter<opentelemetry_otlp::SpanExporter> {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let (exporter, last) = self.pick();
+        on_runtime(last, async move { exporter.export(batch).await }).await
     }
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        let _runtime = runtime().enter();
-        let running = self.running.shutdown_with_timeout(timeout);
-        self.at_shutdown.shutdown_with_timeout(timeout).and(running)
+        self.shutdown_with(|exporter| exporter.shutdown_with_timeout(timeout))
     }
 
     fn set_resource(&mut self, resource: &Resource) {
-        // Set once, before the first export, while these are the only
-        // references.
-        for exporter in [&mut self.running, &mut self.at_shutdown] {
-            if let Some(exporter) = Arc::get_mut(exporter) {
-                exporter.set_resource(resource);
-            }
-        }
+        self.set_resource_with(|exporter| exporter.set_resource(resource));
+    }
+}
+
+#[cfg(feature = "tracing")]
+impl LogExporter for OtlpExporter<opentelemetry_otlp::LogExporter> {
+    async fn export(&self, batch: LogBatch<'_>) -> OTelSdkResult {
+        let (exporter, last) = self.pick();
+        // The batch borrows the processor's buffer; the runtime's task
+        // needs its own copy.
+        let records: Vec<_> = batch
+            .iter()
+            .map(|(record, scope)| (record.clone(), scope.clone()))
+            .collect();
+        on_runtime(last, async move {
+            let borrowed: Vec<_> = records
+                .iter()
+                .map(|(record, scope)| (record, scope))
+                .collect();
+            exporter.export(LogBatch::new(&borrowed)).await
+        })
+        .await
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.shutdown_with(|exporter| exporter.shutdown_with_timeout(timeout))
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.set_resource_with(|exporter| exporter.set_resource(resource));
     }
 }
 

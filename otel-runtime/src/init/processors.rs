@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 #[cfg(feature = "console")]
-use crate::console::{ConsoleExporter, OpenRoots, TrackRoots};
+use crate::console::{ConsoleExporter, OpenRoots, Screen, TrackRoots};
 use crate::engine::{Batch, Counted, CountedIn, Processor, Queue, Schedule, Truncating};
 
 use super::env::EnvConfig;
@@ -68,7 +68,7 @@ pub(super) fn with_exporter(
 #[cfg(feature = "console")]
 pub(super) fn console(batching: Batching) -> Option<Box<dyn Processor>> {
     let roots = Arc::new(OpenRoots::default());
-    let exporter = ConsoleExporter::stdout().waiting_for(roots.clone());
+    let exporter = ConsoleExporter::new(Screen::stdout()).waiting_for(roots.clone());
     let queue = Queue::new(batching.max_queue_size);
     Some(Box::new(CountedIn {
         inner: TrackRoots::new(roots, batch(exporter, &queue, batching.schedule)),

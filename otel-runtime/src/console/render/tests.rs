@@ -9,7 +9,7 @@ use opentelemetry::trace::{
 use opentelemetry::{Array, InstrumentationScope, KeyValue, StringValue, Value};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 
-use super::{Style, human, render_trace};
+use super::{LogLine, Style, human, render_log_line, render_trace};
 
 const TRACE: u128 = 0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736;
 const WIDTH: usize = 100;
@@ -73,6 +73,7 @@ fn event(name: &'static str, ms: u64, attributes: Vec<KeyValue>) -> Event {
 fn plain(spans: &[SpanData]) -> String {
     render_trace(
         spans,
+        &[],
         &Style {
             color: false,
             width: WIDTH,
@@ -302,6 +303,7 @@ fn color_only_when_asked() {
     spans[2].status = Status::error("declined");
     let colored = render_trace(
         &spans,
+        &[],
         &Style {
             color: true,
             width: WIDTH,
@@ -380,4 +382,145 @@ fn durations_read_to_three_digits() {
     for (duration, text) in cases {
         assert_eq!(human(duration), text, "{duration:?}");
     }
+}
+
+/// A log record written `ms` into the trace, in span `span` (0: none).
+fn log(span: u64, ms: u64, level: &str, message: &str, fields: &[(&str, &str)]) -> LogLine {
+    LogLine {
+        time: at(ms),
+        span_id: SpanId::from(span),
+        level: level.to_owned(),
+        target: "shop::payment".to_owned(),
+        message: message.to_owned(),
+        fields: fields
+            .iter()
+            .map(|&(key, value)| (key.to_owned(), value.to_owned()))
+            .chain([
+                ("code.file.path".to_owned(), "src/payment.rs".to_owned()),
+                ("code.line.number".to_owned(), "7".to_owned()),
+            ])
+            .collect(),
+    }
+}
+
+fn plain_with(spans: &[SpanData], logs: &[LogLine]) -> String {
+    render_trace(
+        spans,
+        logs,
+        &Style {
+            color: false,
+            width: WIDTH,
+        },
+    )
+}
+
+#[test]
+fn log_records_sit_under_their_spans_in_time_order() {
+    let logs = [
+        // Given out of order, as threads write them.
+        log(1, 140, "INFO", "payment done", &[]),
+        log(1, 1, "INFO", "payment started", &[("user_id", "42")]),
+        log(2, 20, "DEBUG", "query sent", &[("table", "orders")]),
+        log(1, 38, "WARN", "retrying the charge", &[("attempt", "2")]),
+        log(3, 100, "ERROR", "card declined", &[]),
+        // Its span is not among the printed ones.
+        log(9, 60, "INFO", "from a span still open", &[]),
+    ];
+    let text = plain_with(&tutorial(), &logs);
+    assert_fits(&text, WIDTH);
+    assert!(!text.contains("src/payment.rs"), "{text}");
+    let found: Vec<usize> = [
+        "payment started",
+        "db_query",
+        "query sent",
+        "retrying the charge",
+        "stripe_charge",
+        "card declined",
+        "payment done",
+        "from a span still open",
+    ]
+    .iter()
+    .map(|needle| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("{needle}: {text}"))
+    })
+    .collect();
+    assert!(found.is_sorted(), "{text}");
+    assert!(
+        text.starts_with("trace 4bf92f3577b34da6a3ce929d0e0e4736  150ms  3 spans  6 log records\n"),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn hundreds_of_log_lines_under_one_span() {
+    let spans = [
+        span(1, 0, "import_batch", 0, 1_000),
+        span(2, 1, "commit", 900, 990),
+    ];
+    let logs: Vec<LogLine> = (0..300)
+        .map(|n| {
+            let row = n.to_string();
+            log(1, n * 3, "INFO", "row imported", &[("row", row.as_str())])
+        })
+        .collect();
+    let text = plain_with(&spans, &logs);
+    assert_fits(&text, WIDTH);
+    assert_eq!(text.matches("row imported").count(), 300);
+    // The child span starts after the last record, written at 897 ms.
+    let commit = text.find("commit").unwrap();
+    assert!(text[..commit].contains("row = 299"), "{text}");
+    assert!(
+        text.lines().last().unwrap().starts_with("└─ commit"),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn a_log_line_cannot_send_escape_codes_or_break_lines() {
+    let spans = [span(1, 0, "handler", 0, 10)];
+    let logs = [log(
+        1,
+        5,
+        "WARN",
+        "user said \x1b[2J\x1b[31mhello\nsecond line",
+        &[("agent", "curl\r\x07")],
+    )];
+    let text = plain_with(&spans, &logs);
+    assert!(
+        !text.contains('\x1b') && !text.contains('\r') && !text.contains('\x07'),
+        "{text:?}"
+    );
+    assert_eq!(text.lines().count(), 3, "{text}");
+    let coloured = render_trace(
+        &spans,
+        &logs,
+        &Style {
+            color: true,
+            width: WIDTH,
+        },
+    );
+    // Only our own codes: the recorded one is escaped.
+    assert!(coloured.contains("\\u{1b}[2J"), "{coloured:?}");
+    assert!(!coloured.contains("\x1b[2J"), "{coloured:?}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn a_log_record_outside_any_trace_is_a_line_of_its_own() {
+    let style = |color| Style {
+        color,
+        width: WIDTH,
+    };
+    let line = log(0, 0, "WARN", "disk almost full", &[("free", "2%")]);
+    assert_eq!(
+        render_log_line(&line, &style(false)),
+        "WARN  shop::payment disk almost full: free = 2%"
+    );
+    let coloured = render_log_line(&line, &style(true));
+    assert!(coloured.starts_with("\x1b[33mWARN  "), "{coloured:?}");
+    let info = render_log_line(&log(0, 0, "INFO", "ready", &[]), &style(true));
+    assert!(info.starts_with("INFO  "), "INFO is not coloured: {info:?}");
 }

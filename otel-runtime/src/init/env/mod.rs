@@ -146,8 +146,35 @@ pub struct EnvConfig {
     /// `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`: the most characters a text
     /// value keeps; `None` for no limit, the specification's default.
     pub value_length_limit: Option<usize>,
+    /// The logs' settings (`OTEL_LOGS_EXPORTER`, `OTEL_BLRP_*`, OTLP's).
+    pub logs: LogsEnv,
     /// Values that could not be used.
     pub problems: Vec<Problem>,
+}
+
+/// Where log records go, and how: the same settings as the spans', each
+/// read from the logs' own variable (`OTEL_EXPORTER_OTLP_LOGS_*`) first,
+/// then the general one.
+#[derive(Debug)]
+pub struct LogsEnv {
+    /// `OTEL_LOGS_EXPORTER`; `None` when unset.
+    pub exporters: Option<Vec<ExporterKind>>,
+    /// Where OTLP sends log records.
+    pub otlp_endpoint: Endpoint,
+    /// The headers of each OTLP request.
+    pub otlp_headers: Vec<(String, String)>,
+    /// The OTLP protocol.
+    pub otlp_protocol: OtlpProtocol,
+    /// How long one export may take.
+    pub otlp_timeout: Duration,
+    /// The certificate files.
+    pub tls: TlsFiles,
+    /// `OTEL_BLRP_MAX_QUEUE_SIZE`, at most [`MAX_QUEUE_SIZE`].
+    pub max_queue_size: usize,
+    /// `OTEL_BLRP_SCHEDULE_DELAY`.
+    pub schedule_delay: Duration,
+    /// `OTEL_BLRP_MAX_EXPORT_BATCH_SIZE`, at most the queue's size.
+    pub max_export_batch_size: usize,
 }
 
 /// A variable that names a file, kept with its name so that a file that
@@ -252,6 +279,9 @@ struct Draft {
     /// The endpoint variable that is set, as set: which of the two it is
     /// decides the path (`rules::endpoint`).
     endpoint: Option<Setting>,
+    /// The same two for logs.
+    logs_insecure: bool,
+    logs_endpoint: Option<Setting>,
     /// `OTEL_TRACES_SAMPLER`.
     sampler: SamplerChoice,
     /// `OTEL_TRACES_SAMPLER_ARG`: the ratio, or the report of a bad one,
@@ -284,12 +314,25 @@ impl Draft {
             schedule_delay: Duration::ZERO,
             max_export_batch_size: 0,
             value_length_limit: None,
+            logs: LogsEnv {
+                exporters: None,
+                otlp_endpoint: Endpoint::Invalid,
+                otlp_headers: Vec::new(),
+                otlp_protocol: OtlpProtocol::HttpProtobuf,
+                otlp_timeout: Duration::ZERO,
+                tls: TlsFiles::default(),
+                max_queue_size: 0,
+                schedule_delay: Duration::ZERO,
+                max_export_batch_size: 0,
+            },
             problems: Vec::new(),
         };
         Draft {
             config,
             insecure: false,
             endpoint: None,
+            logs_insecure: false,
+            logs_endpoint: None,
             sampler: SamplerChoice::PARENTBASED_ALWAYS_ON,
             sampler_arg: Ok(1.0),
             read: Vec::new(),
@@ -306,9 +349,17 @@ impl Draft {
     fn finish(mut self) -> EnvConfig {
         let config = &mut self.config;
         config.otlp_endpoint = rules::endpoint(
+            &rules::TRACES,
             self.endpoint.as_ref(),
             config.otlp_protocol,
             self.insecure,
+            &mut config.problems,
+        );
+        config.logs.otlp_endpoint = rules::endpoint(
+            &rules::LOGS,
+            self.logs_endpoint.as_ref(),
+            config.logs.otlp_protocol,
+            self.logs_insecure,
             &mut config.problems,
         );
         (config.sampler, config.root_sampler) =
@@ -375,7 +426,7 @@ mod tests {
         assert_eq!(config.max_export_batch_size, 512);
         assert_eq!(
             config.problems[0].to_string(),
-            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE=\"0\": a batch of 0 spans would export nothing; using the default"
+            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE=\"0\": a batch of 0 would export nothing; using the default"
         );
     }
 
@@ -385,7 +436,7 @@ mod tests {
         assert_eq!(config.max_queue_size, 2048);
         assert_eq!(
             config.problems[0].to_string(),
-            "OTEL_BSP_MAX_QUEUE_SIZE=\"0\": a queue of 0 would drop every span; using the default"
+            "OTEL_BSP_MAX_QUEUE_SIZE=\"0\": a queue of 0 would drop everything; using the default"
         );
         assert_eq!(
             read(&[("OTEL_BSP_MAX_QUEUE_SIZE", "10")]).max_queue_size,
@@ -752,7 +803,9 @@ mod tests {
         // The table documents a pair by its general variable.
         for name in names {
             assert!(
-                is_documented(name) || is_documented(&name.replace("_TRACES_", "_")),
+                is_documented(name)
+                    || is_documented(&name.replace("_TRACES_", "_"))
+                    || is_documented(&name.replace("_LOGS_", "_")),
                 "{name} is read but not in README.md's table"
             );
         }
@@ -834,6 +887,7 @@ mod tests {
         let reported = |specific: &str, general: &str| -> Vec<&'static str> {
             let config = read(&[
                 ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", specific),
+                ("OTEL_EXPORTER_OTLP_LOGS_COMPRESSION", specific),
                 ("OTEL_EXPORTER_OTLP_COMPRESSION", general),
             ]);
             config.problems.iter().map(|p| p.variable).collect()
@@ -844,7 +898,8 @@ mod tests {
             reported("lz4", "zip"),
             [
                 "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
-                "OTEL_EXPORTER_OTLP_COMPRESSION"
+                "OTEL_EXPORTER_OTLP_COMPRESSION",
+                "OTEL_EXPORTER_OTLP_LOGS_COMPRESSION",
             ]
         );
     }

@@ -103,27 +103,28 @@ pub(super) fn characters(setting: &Setting, problems: &mut Vec<Problem>) -> Opti
     Some(Some(usize::try_from(limit).unwrap_or(usize::MAX)))
 }
 
-// The `OTEL_BSP_*` numbers are read as set, spaces and all (`" 250"` is
+// The `OTEL_BSP_*` and `OTEL_BLRP_*` numbers are read as set, spaces and all (`" 250"` is
 // reported, where the other numbers are trimmed): this crate has always
 // read them so.
 
-/// An `OTEL_BSP_*` duration in whole milliseconds.
+/// An `OTEL_BSP_*` (or `OTEL_BLRP_*`) duration in whole milliseconds.
 pub(super) fn bsp_millis(setting: &Setting, problems: &mut Vec<Problem>) -> Option<Duration> {
     whole(setting, &setting.value, "milliseconds", problems).map(Duration::from_millis)
 }
 
-/// An `OTEL_BSP_*` count.
+/// An `OTEL_BSP_*` (or `OTEL_BLRP_*`) count.
 pub(super) fn bsp_count(setting: &Setting, problems: &mut Vec<Problem>) -> Option<u64> {
     whole(setting, &setting.value, "a count", problems)
 }
 
-/// `OTEL_BSP_MAX_QUEUE_SIZE`: from 1 (a queue of 0 would drop every span)
+/// `OTEL_BSP_MAX_QUEUE_SIZE` and `OTEL_BLRP_…`: from 1 (a queue of 0 would
+/// drop everything)
 /// to [`MAX_QUEUE_SIZE`] (a larger one is cut to it).
 pub(super) fn queue_size(setting: &Setting, problems: &mut Vec<Problem>) -> Option<usize> {
     match bsp_count(setting, problems)? {
         0 => unusable(
             setting,
-            "a queue of 0 would drop every span; using the default",
+            "a queue of 0 would drop everything; using the default",
             problems,
         ),
         size if size > MAX_QUEUE_SIZE as u64 => {
@@ -131,7 +132,7 @@ pub(super) fn queue_size(setting: &Setting, problems: &mut Vec<Problem>) -> Opti
                 setting.variable,
                 &setting.value,
                 format!(
-                    "the waiting spans would take too much memory; using the most allowed, \
+                    "what waits would take too much memory; using the most allowed, \
                      {MAX_QUEUE_SIZE}"
                 ),
             ));
@@ -147,7 +148,7 @@ pub(super) fn batch_size(setting: &Setting, problems: &mut Vec<Problem>) -> Opti
     match bsp_count(setting, problems)? {
         0 => unusable(
             setting,
-            "a batch of 0 spans would export nothing; using the default",
+            "a batch of 0 would export nothing; using the default",
             problems,
         ),
         size => Some(usize::try_from(size).unwrap_or(usize::MAX)),

@@ -14,6 +14,7 @@ use super::{Endpoint, EnvConfig, Problem, Setting, without_password};
 /// (and fails), and whose error for a bad one echoes it whole, with any
 /// password in it.
 pub(super) fn endpoint(
+    signal: &Signal,
     set: Option<&Setting>,
     protocol: OtlpProtocol,
     insecure: bool,
@@ -21,9 +22,9 @@ pub(super) fn endpoint(
 ) -> Endpoint {
     let grpc = protocol == OtlpProtocol::Grpc;
     let Some(set) = set else {
-        return Endpoint::Default(default_endpoint(grpc).to_owned());
+        return Endpoint::Default(default_endpoint(signal, grpc));
     };
-    let url = with_scheme(with_path(set, grpc), grpc, insecure);
+    let url = with_scheme(with_path(signal, set, grpc), grpc, insecure);
     match check_url(&url) {
         Ok(()) => Endpoint::Set(url),
         Err(why) => {
@@ -32,7 +33,7 @@ pub(super) fn endpoint(
                 &without_password(&set.value),
                 format!(
                     "not an OTLP endpoint ({why}); no OTLP exporter (where one is asked \
-                     for, traces are printed on standard output instead)"
+                     for, the console is used instead)"
                 ),
             ));
             Endpoint::Invalid
@@ -40,23 +41,41 @@ pub(super) fn endpoint(
     }
 }
 
+/// What tells the signals' endpoints apart.
+pub(super) struct Signal {
+    /// The signal's own endpoint variable.
+    own_variable: &'static str,
+    /// Its path on an HTTP collector.
+    path: &'static str,
+}
+
+pub(super) const TRACES: Signal = Signal {
+    own_variable: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    path: "/v1/traces",
+};
+
+pub(super) const LOGS: Signal = Signal {
+    own_variable: "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+    path: "/v1/logs",
+};
+
 /// The collector on this host, on the protocol's port.
-fn default_endpoint(grpc: bool) -> &'static str {
+fn default_endpoint(signal: &Signal, grpc: bool) -> String {
     if grpc {
-        "http://localhost:4317"
+        "http://localhost:4317".to_owned()
     } else {
-        "http://localhost:4318/v1/traces"
+        format!("http://localhost:4318{}", signal.path)
     }
 }
 
 /// HTTP appends the signal's path to the general variable only: the
 /// signal's own variable is the whole URL, and gRPC has no paths.
-fn with_path(set: &Setting, grpc: bool) -> String {
+fn with_path(signal: &Signal, set: &Setting, grpc: bool) -> String {
     let url = set.value.trim();
-    if grpc || set.variable == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" {
+    if grpc || set.variable == signal.own_variable {
         url.to_owned()
     } else {
-        format!("{}/v1/traces", url.trim_end_matches('/'))
+        format!("{}{}", url.trim_end_matches('/'), signal.path)
     }
 }
 
@@ -114,6 +133,8 @@ pub(super) fn samplers(
 /// holds.
 pub(super) fn fit_batch_to_queue(config: &mut EnvConfig) {
     config.max_export_batch_size = config.max_export_batch_size.min(config.max_queue_size);
+    let logs = &mut config.logs;
+    logs.max_export_batch_size = logs.max_export_batch_size.min(logs.max_queue_size);
 }
 
 /// The reports in the order their variables were read (`read`), as if the
