@@ -45,14 +45,17 @@ impl<S: Subscriber> Layer<S> for Events {
         let mut fields = Fields::default();
         // A field's `Debug` may call traced code: it runs untraced.
         engine::untraced(|| event.record(&mut fields));
-        let message = fields.message.unwrap_or_else(|| meta.name().to_owned());
         if let Some(logger) = logger {
             let mut record = logger.create_log_record();
             record.set_timestamp(SystemTime::now());
             record.set_severity_number(severity(meta.level()));
             record.set_severity_text(meta.level().as_str());
             record.set_target(meta.target().to_owned());
-            record.set_body(message.clone().into());
+            // An event without a message (sqlx's queries: fields only) has
+            // no body.
+            if let Some(message) = &fields.message {
+                record.set_body(message.clone().into());
+            }
             record.add_attributes(
                 place(meta)
                     .into_iter()
@@ -62,6 +65,9 @@ impl<S: Subscriber> Layer<S> for Events {
             logger.emit(record);
         }
         if span_event {
+            // A span event needs a name: its target, for one without a
+            // message.
+            let message = fields.message.unwrap_or_else(|| meta.target().to_owned());
             let mut attributes = Vec::with_capacity(fields.attributes.len() + 4);
             attributes.push(KeyValue::new("level", meta.level().as_str()));
             attributes.push(KeyValue::new("target", meta.target().to_owned()));
