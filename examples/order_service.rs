@@ -2,7 +2,9 @@
 //! order, saves it and notifies the warehouse over HTTP, each step a span.
 //! The request is a server span (`POST /order`), the call to the warehouse
 //! a client span (`POST`), and the warehouse, another service, continues
-//! the trace from the request's `traceparent` header.
+//! the trace from the request's `traceparent` header. The handler logs
+//! through both `tracing` and `log`: each record is a log record of the
+//! span it was written in, with its trace ID and span ID.
 //!
 //! Run it with `cargo run --example order_service`: it serves the order
 //! service on 127.0.0.1:3000 (and the warehouse on a free port), and prints
@@ -88,6 +90,7 @@ async fn create_order(
     State(shop): State<Shop>,
     Json(order): Json<Order>,
 ) -> (StatusCode, Json<serde_json::Value>) {
+    tracing::info!(order_id = order.id, items = order.items, "order received");
     if !validate_order(&order) {
         let error = serde_json::json!({ "error": "Invalid order" });
         return (StatusCode::BAD_REQUEST, Json(error));
@@ -109,6 +112,9 @@ async fn create_order(
 fn validate_order(order: &Order) -> bool {
     let valid = order.items > 0;
     otel_runtime::set_attribute("valid", valid);
+    if !valid {
+        log::warn!("order {} rejected: no items", order.id);
+    }
     valid
 }
 
@@ -117,6 +123,7 @@ async fn save_to_database(order: &Order) -> u64 {
     tokio::time::sleep(Duration::from_millis(20)).await;
     let saved_id = 1000 + order.id;
     otel_runtime::set_attribute("saved_id", saved_id);
+    tracing::info!(order_id = order.id, saved_id, "order saved");
     saved_id
 }
 
@@ -126,6 +133,7 @@ async fn notify_warehouse(shop: &Shop, order: &Order) -> Result<u16, reqwest_mid
     let response = shop.client.post(url).json(order).send().await?;
     let status = response.status().as_u16();
     otel_runtime::set_attribute("response_status", status);
+    log::info!("warehouse answered {status} for order {}", order.id);
     Ok(status)
 }
 

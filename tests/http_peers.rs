@@ -13,6 +13,14 @@
 //! client span, and the baggage set in Python arrives through Rust. The
 //! Rust service exports over gRPC, the Python ones over HTTP/protobuf.
 //!
+//! And the logs of the request, at the same receiver: the Python peers log
+//! through Python's `logging` (opentelemetry-instrumentation-logging's
+//! handler, the SDK's `LoggerProvider`), the Rust service through both `log`
+//! and `tracing`. Every log record of all three services carries the
+//! request's one trace ID and the span ID of the span it was written in
+//! (each record is matched to its span, of its own service), and the
+//! Python peers print those IDs in their log format too.
+//!
 //! The test makes the Python environments itself (once, under the target
 //! directory: `tests/otlp_receiver/requirements.txt` and
 //! `tests/http_peers/requirements.txt`), starts every process on free
@@ -257,28 +265,39 @@ fn one_trace_across_python_and_rust_through_a_real_receiver() {
         .output()
         .unwrap();
     let said = String::from_utf8_lossy(&client.stdout);
+    let client_logged = String::from_utf8_lossy(&client.stderr);
     assert!(
         client.status.success(),
-        "client.py failed: {said}\n{}",
-        String::from_utf8_lossy(&client.stderr)
+        "client.py failed: {said}\n{client_logged}"
     );
     assert!(said.starts_with("201 "), "{said}");
     assert!(said.contains("\"order_id\":1042"), "{said}");
 
     let rust_output = orders.stop();
     assert!(!rust_output.contains("otel_runtime:"), "{rust_output}");
-    warehouse.stop();
+    let warehouse_logged = warehouse.stop();
     // 2 from Python's client, 5 from Rust, 2 from Flask.
     let spans = receiver.spans(9);
+    // 2 from Python's client, 3 from Rust, 2 from Flask.
+    let logs = receiver.logs(7);
     drop(receiver);
     eprintln!(
         "http_peers: environments ready in {set_up:?}, whole test {:?}",
         started.elapsed()
     );
-    check(Trace { spans }, orders_port, warehouse_url);
+    let trace = Trace { spans };
+    check(&trace, orders_port, warehouse_url);
+    check_logs(
+        &trace,
+        &logs,
+        &[
+            ("shop-frontend", &client_logged),
+            ("warehouse", &warehouse_logged),
+        ],
+    );
 }
 
-fn check(trace: Trace, orders_port: i64, warehouse_url: String) {
+fn check(trace: &Trace, orders_port: i64, warehouse_url: String) {
     let spans = &trace.spans;
     assert_eq!(spans.len(), 9, "{spans:#?}");
 
@@ -370,5 +389,128 @@ fn check(trace: Trace, orders_port: i64, warehouse_url: String) {
             "http/protobuf"
         };
         assert_eq!(span["transport"], expected, "{span:#}");
+    }
+}
+
+/// The log records of the request, after [`check`] (one trace): from all
+/// three services, each with the trace ID and the ID of a span of its own
+/// service; the ones written, each in its span. `printed` is what each
+/// Python peer printed, where its log format shows the IDs too.
+fn check_logs(trace: &Trace, logs: &[Value], printed: &[(&str, &str)]) {
+    assert_eq!(logs.len(), 7, "{logs:#?}");
+    let trace_id = trace.spans[0]["trace_id"].as_str().unwrap();
+    assert_eq!(trace_id.len(), 32, "{trace_id}");
+
+    let services: HashSet<_> = logs
+        .iter()
+        .map(|log| log["resource"]["service.name"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        services,
+        HashSet::from(["shop-frontend", "order-service", "warehouse"]),
+        "{logs:#?}"
+    );
+
+    // Every record: the request's trace, a span of its own service, and
+    // its service's transport.
+    for log in logs {
+        let service = &log["resource"]["service.name"];
+        assert_eq!(log["trace_id"], trace_id, "{log:#}");
+        // Sampled; Python's own trace also says its trace ID is random
+        // (W3C level 2: 0x02), a flag that Rust does not pass on.
+        let flags = log["flags"].as_u64().unwrap();
+        assert_eq!(flags & 1, 1, "sampled: {log:#}");
+        let span = trace
+            .spans
+            .iter()
+            .find(|span| span["span_id"] == log["span_id"])
+            .unwrap_or_else(|| panic!("no span {}: {log:#}", log["span_id"]));
+        assert_eq!(span["resource"]["service.name"], *service, "{log:#}");
+        let transport = if service == "order-service" {
+            "grpc"
+        } else {
+            "http/protobuf"
+        };
+        assert_eq!(log["transport"], transport, "{log:#}");
+        assert!(log["time_unix_nano"].as_u64().unwrap() > 0, "{log:#}");
+        assert_eq!(log["severity_number"], "SEVERITY_NUMBER_INFO", "{log:#}");
+    }
+
+    // Each record, written in the span it names.
+    let record = |service: &str, body: &str, span: &Value| -> &Value {
+        let found: Vec<_> = logs
+            .iter()
+            .filter(|log| log["resource"]["service.name"] == service && log["body"] == body)
+            .collect();
+        assert_eq!(found.len(), 1, "{service} {body:?} in {logs:#?}");
+        assert_eq!(found[0]["span_id"], span["span_id"], "{:#}", found[0]);
+        found[0]
+    };
+
+    // Rust, through `tracing`: its fields are typed attributes.
+    let server = trace.one("order-service", "POST /order");
+    let received = record("order-service", "order received", server);
+    assert_eq!(received["attributes"]["order_id"], 42, "{received:#}");
+    assert_eq!(received["attributes"]["items"], 2, "{received:#}");
+    let saved = record(
+        "order-service",
+        "order saved",
+        trace.one("order-service", "save_to_database"),
+    );
+    assert_eq!(saved["attributes"]["saved_id"], 1042, "{saved:#}");
+    // Rust, through `log`: a formatted message, and the place of the
+    // `log::info!` call rather than of the bridge.
+    let notify = trace.one("order-service", "notify_warehouse");
+    let answered = record(
+        "order-service",
+        "warehouse answered 202 for order 42",
+        notify,
+    );
+    assert!(
+        answered["attributes"]["code.file.path"]
+            .as_str()
+            .is_some_and(|path| path.ends_with("order_service.rs")),
+        "{answered:#}"
+    );
+    assert_eq!(answered["attributes"].get("order_id"), None, "{answered:#}");
+    for log in [received, saved, answered] {
+        assert_eq!(log["severity_text"], "INFO", "{log:#}");
+    }
+
+    // Python's `logging`: the logger's name (the service's, in both peers)
+    // is the scope's, `extra` the attributes, and the logging
+    // instrumentation adds the IDs it puts in the log format.
+    let checkout = trace.one("shop-frontend", "checkout");
+    let placing = record("shop-frontend", "placing order", checkout);
+    assert_eq!(placing["attributes"]["order_id"], 42, "{placing:#}");
+    let reply = record("shop-frontend", "order service answered", checkout);
+    assert_eq!(reply["attributes"]["status"], 201, "{reply:#}");
+    let flask = trace.one("warehouse", "POST /orders");
+    let arrived = record("warehouse", "order received", flask);
+    assert_eq!(arrived["attributes"]["order_id"], 42, "{arrived:#}");
+    assert_eq!(arrived["attributes"]["items"], 2, "{arrived:#}");
+    let reserved = record(
+        "warehouse",
+        "stock reserved",
+        trace.one("warehouse", "reserve_stock"),
+    );
+    for log in [placing, reply, arrived, reserved] {
+        let service = log["resource"]["service.name"].as_str().unwrap();
+        assert_eq!(log["scope"]["name"], service, "{log:#}");
+        assert_eq!(log["severity_text"], "INFO", "{log:#}");
+        let attributes = &log["attributes"];
+        assert_eq!(attributes["otelTraceID"], trace_id, "{log:#}");
+        assert_eq!(attributes["otelSpanID"], log["span_id"], "{log:#}");
+        assert_eq!(attributes["otelServiceName"], service, "{log:#}");
+
+        // The same IDs in the line it printed.
+        let (_, output) = printed.iter().find(|(peer, _)| *peer == service).unwrap();
+        let body = log["body"].as_str().unwrap();
+        let line = format!(
+            "[trace_id={trace_id} span_id={} resource.service.name={service} \
+             trace_sampled=True] - {body}",
+            log["span_id"].as_str().unwrap()
+        );
+        assert!(output.contains(&line), "{line:?} in:\n{output}");
     }
 }

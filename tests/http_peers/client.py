@@ -3,16 +3,27 @@
 with the official opentelemetry-instrumentation-requests, as in the tutorial.
 
 Inside a root span `checkout`, with the baggage entry tenant=acme, POSTs one
-order to the URL given as the only argument; prints the response's status
-and body; exports its spans over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT
-before it exits. Exits 1 unless the answer is a 2xx.
+order to the URL given as the only argument, logging before and after it;
+prints the response's status and body; exports its spans and log records
+over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT before it exits. Exits 1
+unless the answer is a 2xx.
+
+It logs through Python's standard `logging`: opentelemetry-instrumentation-
+logging puts the trace and span IDs into the log format (on standard error)
+and installs its `LoggingHandler`, which makes each record an OpenTelemetry
+log record of the current span, sent by the SDK's `LoggerProvider`.
 """
+import logging
 import sys
 
 import requests
-from opentelemetry import baggage, context, trace
+from opentelemetry import _logs, baggage, context, trace
+from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.instrumentation.logging import LoggingInstrumentor
 from opentelemetry.instrumentation.requests import RequestsInstrumentor
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
@@ -22,16 +33,28 @@ trace.set_tracer_provider(provider)
 RequestsInstrumentor().instrument()
 tracer = trace.get_tracer("shop-frontend")
 
+# Before the instrumentation, whose handler sends to the global provider.
+logger_provider = LoggerProvider()  # service.name from OTEL_SERVICE_NAME
+logger_provider.add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter()))
+_logs.set_logger_provider(logger_provider)
+# The IDs in the log format, and the handler on the root logger.
+LoggingInstrumentor().instrument(set_logging_format=True)
+logger = logging.getLogger("shop-frontend")
+
 
 def main(url):
     token = context.attach(baggage.set_baggage("tenant", "acme"))
     try:
         with tracer.start_as_current_span("checkout"):
+            logger.info("placing order", extra={"order_id": 42})
             response = requests.post(url, json={"id": 42, "items": 2}, timeout=30)
+            logger.info("order service answered", extra={"status": response.status_code})
     finally:
         context.detach(token)
     print(response.status_code, response.text, flush=True)
-    provider.shutdown()  # exports what is left
+    # Exports what is left.
+    provider.shutdown()
+    logger_provider.shutdown()
     return 0 if response.ok else 1
 
 

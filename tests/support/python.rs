@@ -144,12 +144,17 @@ impl Receiver {
     /// The log records received, waiting a little for `expected` of them.
     #[allow(dead_code)]
     pub fn logs(&self, expected: usize) -> Vec<Value> {
-        let mut path = self.out.clone().into_os_string();
-        path.push(".logs");
-        lines_of(Path::new(&path), expected, Duration::from_secs(10))
+        lines_of(&self.logs_path(), expected, Duration::from_secs(10))
             .iter()
             .map(|line| serde_json::from_str(line).unwrap())
             .collect()
+    }
+
+    /// Where the receiver writes the log records.
+    fn logs_path(&self) -> PathBuf {
+        let mut path = self.out.clone().into_os_string();
+        path.push(".logs");
+        PathBuf::from(path)
     }
 
     /// From a receiver started by [`Receiver::ids_only`]: the spans
@@ -247,6 +252,7 @@ impl Drop for Receiver {
         // Kept for a look when the test failed; a load test's is large.
         if !std::thread::panicking() {
             let _ = std::fs::remove_file(&self.out);
+            let _ = std::fs::remove_file(self.logs_path());
         }
     }
 }
