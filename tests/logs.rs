@@ -42,7 +42,7 @@ fn program() {
 
 /// Runs [`program`] exporting over `protocol` to a receiver of its own, and
 /// checks that each record carries the IDs of the span it was written in.
-fn export_over(protocol: &str) {
+fn export_over(protocol: &str, compression: &str) {
     let child = support::child(program);
     let receiver = Receiver::start(&format!("logs-{}", protocol.replace('/', "-")));
     let port = if protocol == "grpc" {
@@ -54,6 +54,7 @@ fn export_over(protocol: &str) {
     let printed = child.run(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+        ("OTEL_EXPORTER_OTLP_LOGS_COMPRESSION", compression),
         ("OTEL_SERVICE_NAME", "shop"),
         ("RUST_LOG", "debug"),
     ]);
@@ -84,6 +85,7 @@ fn export_over(protocol: &str) {
     let transport = if protocol == "grpc" { "grpc" } else { protocol };
     for log in &logs {
         assert_eq!(log["transport"], transport);
+        assert_eq!(log["compressed"], compression == "gzip", "{log}");
         assert_eq!(log["resource"]["service.name"], "shop");
         assert!(log["time_unix_nano"].as_u64().unwrap() > 0, "{log}");
     }
@@ -129,17 +131,27 @@ fn export_over(protocol: &str) {
 
 #[test]
 fn over_grpc() {
-    export_over("grpc");
+    export_over("grpc", "none");
+}
+
+#[test]
+fn over_grpc_with_gzip() {
+    export_over("grpc", "gzip");
 }
 
 #[test]
 fn over_http_protobuf() {
-    export_over("http/protobuf");
+    export_over("http/protobuf", "none");
+}
+
+#[test]
+fn over_http_protobuf_with_gzip() {
+    export_over("http/protobuf", "gzip");
 }
 
 #[test]
 fn over_http_json() {
-    export_over("http/json");
+    export_over("http/json", "none");
 }
 
 /// Keeps the spans it is given.
@@ -151,6 +163,48 @@ impl opentelemetry_sdk::trace::SpanExporter for Keep {
         self.0.lock().unwrap().extend(batch);
         Ok(())
     }
+}
+
+/// Over TLS with certificate files named for logs alone (the spans'
+/// variables unset, spans not exported): the log records still reach a
+/// collector that requires our client certificate.
+#[test]
+fn over_mutual_tls_with_the_logs_own_certificates() {
+    let child = support::child(|| {
+        let guard = otel_runtime::init().unwrap();
+        checkout(3).unwrap();
+        drop(guard);
+    });
+    let directory = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("logs-tls-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&directory);
+    std::fs::create_dir_all(&directory).unwrap();
+    let receiver = Receiver::start_with("logs-tls", Some(&directory));
+    let file = |name: &str| directory.join(name).to_str().unwrap().to_owned();
+    let (ca, certificate, key) = (file("ca.pem"), file("client.pem"), file("client-key.pem"));
+    let endpoint = format!("https://127.0.0.1:{}", receiver.http);
+    let printed = child.run(&[
+        ("OTEL_TRACES_EXPORTER", "none"),
+        ("OTEL_LOGS_EXPORTER", "otlp"),
+        (
+            "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+            &format!("{endpoint}/v1/logs"),
+        ),
+        ("OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE", &ca),
+        ("OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE", &certificate),
+        ("OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY", &key),
+    ]);
+    assert!(
+        !printed.stderr.contains("otel_runtime:"),
+        "{}",
+        printed.stderr
+    );
+    let logs = receiver.logs(2);
+    assert_eq!(logs.len(), 2, "{logs:#?}");
+    assert!(logs.iter().all(|log| log["tls"] == true), "{logs:#?}");
+    assert!(logs.iter().all(|log| log["trace_id"] != ""), "{logs:#?}");
+    assert_eq!(receiver.spans(0).len(), 0);
+    let _ = std::fs::remove_dir_all(&directory);
 }
 
 /// What a kept log record says.

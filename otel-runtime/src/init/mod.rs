@@ -294,7 +294,13 @@ impl Builder {
         }
         let mut env = EnvConfig::from_process();
         let tls = tls::Tls::load(&env.tls, &mut env.problems);
-        for problem in &env.problems {
+        // The logs' own certificate files, where they differ from the spans'.
+        #[cfg(feature = "tracing")]
+        let logs_tls =
+            (env.logs.tls != env.tls).then(|| tls::Tls::load(&env.logs.tls, &mut env.problems));
+        // A general variable read for both signals is reported once.
+        let mut seen = std::collections::HashSet::new();
+        for problem in env.problems.iter().filter(|&problem| seen.insert(problem)) {
             eprintln!("otel_runtime: {problem}");
         }
         if env.disabled {
@@ -308,7 +314,12 @@ impl Builder {
         );
         let kinds = self.exporter_kinds(&env);
         #[cfg(feature = "tracing")]
-        let logs = self.logs(&kinds, &env, &tls, resource.clone());
+        let logs = self.logs(
+            &kinds,
+            &env,
+            logs_tls.as_ref().unwrap_or(&tls),
+            resource.clone(),
+        );
         // The decision for root spans, when it depends on the trace ID
         // alone (see `engine::sampling`).
         let roots = match &self.sampler {
