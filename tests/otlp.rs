@@ -227,6 +227,10 @@ fn export_over_mutual_tls(protocol: &str) {
                 certificate.as_str(),
             ),
             ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", key.as_str()),
+            // The key is the spans' alone: the other signals would connect
+            // without it, and say so.
+            ("OTEL_LOGS_EXPORTER", "none"),
+            ("OTEL_METRICS_EXPORTER", "none"),
         ],
     );
     assert!(spans.iter().all(|span| span["tls"] == true));

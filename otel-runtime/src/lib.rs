@@ -67,7 +67,7 @@ pub use attribute::AttributeValue;
 #[cfg(feature = "tracing")]
 pub use bridge::tracing_layer;
 pub use current::{SpanIds, add_event, current_ids, set_attribute, untraced};
-pub use engine::{ExportStats, export_stats, log_export_stats};
+pub use engine::{ExportStats, export_stats, log_export_stats, metric_export_stats};
 pub use engine::{IntoLink, IntoParent};
 pub use init::{Builder, ExporterKind, Guard, InitError, builder, init, set_tracer_provider};
 #[cfg(feature = "tracing")]

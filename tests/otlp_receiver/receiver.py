@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Minimal OTLP trace and logs receiver for end-to-end tests.
+"""Minimal OTLP trace, logs and metrics receiver for end-to-end tests.
 
 Listens for OTLP traces and logs over gRPC, HTTP/protobuf and HTTP/JSON on 127.0.0.1
 and appends one JSON line per received span to --out (with --ids-only, one short
 line: trace, span and parent ids and the name, for load tests), and one JSON line
-per log record to --out with ".logs" appended. All decoding is done by the
+per log record to --out with ".logs" appended, and one per metric data point
+to --out with ".metrics" appended. All decoding is done by the
 official generated classes (opentelemetry-proto); this file is transport glue.
 
 With --tls DIR, both servers speak TLS only and require a client certificate:
@@ -24,13 +25,19 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as svc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc as svc_grpc
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as logs_svc
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2_grpc as logs_svc_grpc
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as metrics_svc
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2_grpc as metrics_svc_grpc
 from opentelemetry.proto.logs.v1 import logs_pb2
+from opentelemetry.proto.metrics.v1 import metrics_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
 Request, Response = svc.ExportTraceServiceRequest, svc.ExportTraceServiceResponse
 LogsRequest, LogsResponse = logs_svc.ExportLogsServiceRequest, logs_svc.ExportLogsServiceResponse
+MetricsRequest = metrics_svc.ExportMetricsServiceRequest
+MetricsResponse = metrics_svc.ExportMetricsServiceResponse
 # HTTP path -> (request class, response class, sink method)
-SIGNALS = {"/v1/traces": (Request, Response, "write"), "/v1/logs": (LogsRequest, LogsResponse, "write_logs")}
+SIGNALS = {"/v1/traces": (Request, Response, "write"), "/v1/logs": (LogsRequest, LogsResponse, "write_logs"),
+           "/v1/metrics": (MetricsRequest, MetricsResponse, "write_metrics")}
 
 
 def value(v):
@@ -62,6 +69,7 @@ class Sink:
     def __init__(self, path, tls, ids_only):
         self.file, self.lock, self.tls = open(path, "a", encoding="utf-8"), threading.Lock(), tls
         self.logs = open(path + ".logs", "a", encoding="utf-8")
+        self.metrics = open(path + ".metrics", "a", encoding="utf-8")
         self.ids_only = ids_only
 
     def write_logs(self, req, transport, compressed):
@@ -110,6 +118,39 @@ class Sink:
             self.file.writelines(line + "\n" for line in lines)
             self.file.flush()
 
+
+    def write_metrics(self, req, transport, compressed):
+        """One JSON line per data point, with its metric's name, unit and kind."""
+        lines = []
+        for rm in req.resource_metrics:
+            resource = attrs(rm.resource.attributes)
+            for sm in rm.scope_metrics:
+                scope = {"name": sm.scope.name, "version": sm.scope.version}
+                for m in sm.metrics:
+                    kind = m.WhichOneof("data")
+                    data = getattr(m, kind)
+                    temporality = enum_name(metrics_pb2.AggregationTemporality,
+                                            getattr(data, "aggregation_temporality", 0))
+                    for p in data.data_points:
+                        point = {"attributes": attrs(p.attributes),
+                                 "start_time_unix_nano": p.start_time_unix_nano,
+                                 "time_unix_nano": p.time_unix_nano}
+                        if kind == "histogram":
+                            point.update(count=p.count, sum=p.sum, bucket_counts=list(p.bucket_counts),
+                                         explicit_bounds=list(p.explicit_bounds),
+                                         exemplars=[{"trace_id": e.trace_id.hex(), "span_id": e.span_id.hex()}
+                                                    for e in p.exemplars])
+                        else:
+                            point["value"] = getattr(p, p.WhichOneof("value"))
+                        lines.append(json.dumps({
+                            "transport": transport, "compressed": compressed, "tls": self.tls,
+                            "resource": resource, "scope": scope, "name": m.name, "unit": m.unit,
+                            "kind": kind, "temporality": temporality,
+                            "monotonic": getattr(data, "is_monotonic", None), "point": point,
+                        }))
+        with self.lock:
+            self.metrics.writelines(line + "\n" for line in lines)
+            self.metrics.flush()
 
     def write_ids(self, req):
         """One short line per span: trace, span and parent ids (hex; "-" for none), name."""
@@ -202,6 +243,19 @@ class LogsService(logs_svc_grpc.LogsServiceServicer):
             compressed = self.sniffer.compressed.get(port, False)
         self.sink.write_logs(request, "grpc", compressed)
         return LogsResponse()
+
+
+class MetricsService(metrics_svc_grpc.MetricsServiceServicer):
+    def __init__(self, sink, sniffer):
+        self.sink, self.sniffer = sink, sniffer
+
+    def Export(self, request, context):
+        compressed = None
+        if self.sniffer:
+            port = int(context.peer().rsplit(":", 1)[1])
+            compressed = self.sniffer.compressed.get(port, False)
+        self.sink.write_metrics(request, "grpc", compressed)
+        return MetricsResponse()
 
 
 # OTLP/JSON carries ids as hex, protobuf's JSON mapping expects base64 for bytes fields.
@@ -309,6 +363,7 @@ def main():
         grpc_port = sniffer.port
     svc_grpc.add_TraceServiceServicer_to_server(TraceService(sink, sniffer), grpc_server)
     logs_svc_grpc.add_LogsServiceServicer_to_server(LogsService(sink, sniffer), grpc_server)
+    metrics_svc_grpc.add_MetricsServiceServicer_to_server(MetricsService(sink, sniffer), grpc_server)
     grpc_server.start()
 
     http_server = ThreadingHTTPServer(("127.0.0.1", args.http_port), make_handler(sink))

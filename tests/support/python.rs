@@ -150,10 +150,24 @@ impl Receiver {
             .collect()
     }
 
+    /// The metric data points received, waiting a little for `expected`.
+    #[allow(dead_code)]
+    pub fn metrics(&self, expected: usize) -> Vec<Value> {
+        lines_of(&self.beside(".metrics"), expected, Duration::from_secs(10))
+            .iter()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
     /// Where the receiver writes the log records.
     fn logs_path(&self) -> PathBuf {
+        self.beside(".logs")
+    }
+
+    /// The output file's name with `suffix` added.
+    fn beside(&self, suffix: &str) -> PathBuf {
         let mut path = self.out.clone().into_os_string();
-        path.push(".logs");
+        path.push(suffix);
         PathBuf::from(path)
     }
 
@@ -253,6 +267,7 @@ impl Drop for Receiver {
         if !std::thread::panicking() {
             let _ = std::fs::remove_file(&self.out);
             let _ = std::fs::remove_file(self.logs_path());
+            let _ = std::fs::remove_file(self.beside(".metrics"));
         }
     }
 }

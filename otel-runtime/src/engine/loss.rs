@@ -89,7 +89,17 @@ impl Signal {
     /// places in `queue`.
     pub(crate) fn exported(&self, queue: &Queue, items: usize, result: &OTelSdkResult) {
         queue.release(items);
-        let items = items as u64;
+        self.outcome(items as u64, result);
+    }
+
+    /// Counts `items` items given to an exporter without a queue (a
+    /// metrics export), and the export's outcome.
+    pub(crate) fn sent(&self, items: u64, result: &OTelSdkResult) {
+        self.ended.fetch_add(items, Ordering::Relaxed);
+        self.outcome(items, result);
+    }
+
+    fn outcome(&self, items: u64, result: &OTelSdkResult) {
         match result {
             Ok(()) => {
                 self.exported.fetch_add(items, Ordering::Relaxed);
@@ -131,6 +141,9 @@ impl Signal {
 pub(crate) static SPANS: Signal = Signal::new("spans", "OTEL_BSP_MAX_QUEUE_SIZE");
 /// The log records' counts (the `tracing` feature's logs).
 pub(crate) static LOG_RECORDS: Signal = Signal::new("log records", "OTEL_BLRP_MAX_QUEUE_SIZE");
+/// The metrics' counts, by reading: each export sends one reading of every
+/// metric, so a reading is the unit that can be lost.
+pub(crate) static METRIC_EXPORTS: Signal = Signal::new("metric readings", "");
 
 const WARNING_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -169,6 +182,19 @@ pub struct ExportStats {
 /// ```
 pub fn export_stats() -> ExportStats {
     SPANS.stats()
+}
+
+/// The metrics' counts so far, by reading (each export sends one reading
+/// of every metric; `ended`: readings given to an exporter, never
+/// `dropped`), for all metrics exporters set up by [`init`](crate::init).
+///
+/// ```
+/// use otel_runtime::{ExportStats, metric_export_stats};
+///
+/// assert_eq!(metric_export_stats(), ExportStats::default());
+/// ```
+pub fn metric_export_stats() -> ExportStats {
+    METRIC_EXPORTS.stats()
 }
 
 /// The log records' counts so far, for all log exporters set up by
@@ -318,7 +344,7 @@ impl RateLimited {
 /// The lines the guard prints, after the last flush, for each signal that
 /// lost items.
 pub(crate) fn summary() -> impl Iterator<Item = String> {
-    [&SPANS, &LOG_RECORDS]
+    [&SPANS, &LOG_RECORDS, &METRIC_EXPORTS]
         .into_iter()
         .filter_map(Signal::summary)
 }

@@ -51,7 +51,7 @@ mod tracers;
 pub use arg::Arg;
 pub use callsite::{CallSite, ErrorMode, Scope};
 pub use future::Instrumented;
-pub use loss::{ExportStats, export_stats, log_export_stats};
+pub use loss::{ExportStats, export_stats, log_export_stats, metric_export_stats};
 pub use relations::{IntoLink, IntoParent, Relations};
 pub use span::{Active, Entered, Starting, start, start_with};
 
@@ -65,8 +65,7 @@ pub(crate) use limits::format as format_user;
 pub(crate) use limits::{Truncating, set_value_length};
 #[cfg(feature = "tracing")]
 pub(crate) use loss::LOG_RECORDS;
-pub(crate) use loss::{Counted, CountedIn, Queue, summary as loss_summary};
-#[cfg(feature = "tracing")]
+pub(crate) use loss::{Counted, CountedIn, METRIC_EXPORTS, Queue, summary as loss_summary};
 pub(crate) use panic::payload_message;
 #[cfg(any(feature = "console", feature = "testing"))]
 pub(crate) use processor::Ended;

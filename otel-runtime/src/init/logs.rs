@@ -91,7 +91,7 @@ pub(super) fn with_exporter(
 /// (said why: the console takes its place).
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 fn otlp(env: &EnvConfig, tls: &Tls) -> Option<Box<dyn LogProcessor>> {
-    let logs = &env.logs;
+    let logs = &env.logs.export;
     let endpoint = logs.otlp_endpoint.url()?;
     let settings = super::otlp::Settings {
         protocol: logs.otlp_protocol,

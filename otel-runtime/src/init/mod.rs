@@ -5,6 +5,7 @@
 mod env;
 #[cfg(feature = "tracing")]
 mod logs;
+mod metrics;
 #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
 mod otlp;
 mod processors;
@@ -85,6 +86,16 @@ pub struct Builder {
     log_exporters: Vec<LogExporterInCode>,
     #[cfg(feature = "tracing")]
     tracing_events: crate::TracingEvents,
+    metric_exporters: Vec<MetricExporterInCode>,
+}
+
+/// An exporter given to [`Builder::metric_exporter`].
+struct MetricExporterInCode(metrics::InCode);
+
+impl fmt::Debug for MetricExporterInCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MetricExporter")
+    }
 }
 
 /// An exporter given to [`Builder::log_exporter`].
@@ -284,6 +295,61 @@ impl Builder {
         self
     }
 
+    /// Sends metrics to `exporter` too, read every
+    /// `OTEL_METRIC_EXPORT_INTERVAL` (60 s unless set) and at the end.
+    /// Unless `OTEL_METRICS_EXPORTER` names standard ones as well, metrics
+    /// go to `exporter` alone.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use otel_runtime::opentelemetry_sdk::error::OTelSdkResult;
+    /// use otel_runtime::opentelemetry_sdk::metrics::Temporality;
+    /// use otel_runtime::opentelemetry_sdk::metrics::data::ResourceMetrics;
+    /// use otel_runtime::opentelemetry_sdk::metrics::exporter::PushMetricExporter;
+    ///
+    /// /// Prints each metric's name.
+    /// struct Names;
+    ///
+    /// impl PushMetricExporter for Names {
+    ///     async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
+    ///         for scope in metrics.scope_metrics() {
+    ///             for metric in scope.metrics() {
+    ///                 println!("{}", metric.name());
+    ///             }
+    ///         }
+    ///         Ok(())
+    ///     }
+    ///     fn force_flush(&self) -> OTelSdkResult {
+    ///         Ok(())
+    ///     }
+    ///     fn shutdown_with_timeout(&self, _: Duration) -> OTelSdkResult {
+    ///         Ok(())
+    ///     }
+    ///     fn temporality(&self) -> Temporality {
+    ///         Temporality::Cumulative
+    ///     }
+    /// }
+    ///
+    /// let guard = otel_runtime::builder().metric_exporter(Names).no_exporter().init()?;
+    /// let orders = otel_runtime::opentelemetry::global::meter("shop")
+    ///     .u64_counter("orders")
+    ///     .build();
+    /// orders.add(1, &[]);
+    /// drop(guard); // prints "orders"
+    /// # Ok::<(), otel_runtime::InitError>(())
+    /// ```
+    pub fn metric_exporter(
+        mut self,
+        exporter: impl opentelemetry_sdk::metrics::exporter::PushMetricExporter,
+    ) -> Self {
+        self.metric_exporters
+            .push(MetricExporterInCode(Box::new(move |builder, env| {
+                metrics::with_exporter(builder, exporter, env)
+            })));
+        self
+    }
+
     /// Installs the global tracer provider and propagator.
     ///
     /// # Errors
@@ -294,15 +360,8 @@ impl Builder {
         }
         let mut env = EnvConfig::from_process();
         let tls = tls::Tls::load(&env.tls, &mut env.problems);
-        // The logs' own certificate files, where they differ from the spans'.
-        #[cfg(feature = "tracing")]
-        let logs_tls =
-            (env.logs.tls != env.tls).then(|| tls::Tls::load(&env.logs.tls, &mut env.problems));
-        // A general variable read for both signals is reported once.
-        let mut seen = std::collections::HashSet::new();
-        for problem in env.problems.iter().filter(|&problem| seen.insert(problem)) {
-            eprintln!("otel_runtime: {problem}");
-        }
+        let mut reported = Reported::default();
+        reported.print(&env.problems);
         if env.disabled {
             return Ok(Guard::default());
         }
@@ -314,12 +373,8 @@ impl Builder {
         );
         let kinds = self.exporter_kinds(&env);
         #[cfg(feature = "tracing")]
-        let logs = self.logs(
-            &kinds,
-            &env,
-            logs_tls.as_ref().unwrap_or(&tls),
-            resource.clone(),
-        );
+        let logs = self.logs(&kinds, &env, &tls, &mut reported, resource.clone());
+        let metrics = self.metrics(&kinds, &env, &tls, &mut reported, resource.clone());
         // The decision for root spans, when it depends on the trace ID
         // alone (see `engine::sampling`).
         let roots = match &self.sampler {
@@ -351,7 +406,35 @@ impl Builder {
             tracing: Some(built),
             #[cfg(feature = "tracing")]
             logs,
+            metrics,
         })
+    }
+
+    /// Sets the meter provider up, installed as the global one: metrics go
+    /// to the exporters of `OTEL_METRICS_EXPORTER`, else where spans go
+    /// (`spans`), and to those given in code.
+    fn metrics(
+        &mut self,
+        spans: &[ExporterKind],
+        env: &EnvConfig,
+        tls: &tls::Tls,
+        reported: &mut Reported,
+        resource: opentelemetry_sdk::Resource,
+    ) -> Option<opentelemetry_sdk::metrics::SdkMeterProvider> {
+        let in_code: Vec<_> = std::mem::take(&mut self.metric_exporters)
+            .into_iter()
+            .map(|exporter| exporter.0)
+            .collect();
+        let kinds = match &env.metrics.export.exporters {
+            Some(named) => named.clone(),
+            None if !in_code.is_empty() => Vec::new(),
+            None => spans.to_vec(),
+        };
+        let own = signal_tls("metrics", &env.metrics.export.tls, &kinds, env, reported);
+        let tls = own.as_ref().unwrap_or(tls);
+        let provider = metrics::provider(&kinds, in_code, env, tls, resource)?;
+        crate::untraced(|| global::set_meter_provider(provider.clone()));
+        Some(provider)
     }
 
     /// Where spans go: the exporters named in code or by
@@ -379,17 +462,20 @@ impl Builder {
         spans: &[ExporterKind],
         env: &EnvConfig,
         tls: &tls::Tls,
+        reported: &mut Reported,
         resource: opentelemetry_sdk::Resource,
     ) -> Option<opentelemetry_sdk::logs::SdkLoggerProvider> {
         let in_code: Vec<_> = std::mem::take(&mut self.log_exporters)
             .into_iter()
             .map(|exporter| exporter.0)
             .collect();
-        let kinds = match &env.logs.exporters {
+        let kinds = match &env.logs.export.exporters {
             Some(named) => named.clone(),
             None if !in_code.is_empty() => Vec::new(),
             None => spans.to_vec(),
         };
+        let own = signal_tls("log records", &env.logs.export.tls, &kinds, env, reported);
+        let tls = own.as_ref().unwrap_or(tls);
         let provider = logs::provider(&kinds, in_code, env, tls, resource)?;
         crate::logs::install(&provider, self.tracing_events);
         Some(provider)
@@ -431,6 +517,43 @@ impl Builder {
         processors.extend(in_code.into_iter().map(|exporter| (exporter.0)(batching)));
         processors
     }
+}
+
+/// The problems printed so far: a general variable read for several
+/// signals is reported once.
+#[derive(Default)]
+struct Reported(std::collections::HashSet<env::Problem>);
+
+impl Reported {
+    fn print(&mut self, problems: &[env::Problem]) {
+        for problem in problems {
+            if self.0.insert(problem.clone()) {
+                eprintln!("otel_runtime: {problem}");
+            }
+        }
+    }
+}
+
+/// The certificates of a signal's own files (`files`), when it exports
+/// over OTLP (`kinds`) and they differ from the spans'; their problems
+/// printed. `None`: the spans' certificates serve.
+fn signal_tls(
+    signal: &str,
+    files: &env::TlsFiles,
+    kinds: &[ExporterKind],
+    env: &EnvConfig,
+    reported: &mut Reported,
+) -> Option<tls::Tls> {
+    if !kinds.contains(&ExporterKind::Otlp) || *files == env.tls {
+        return None;
+    }
+    let mut problems = Vec::new();
+    let tls = tls::Tls::load(files, &mut problems);
+    for problem in &mut problems {
+        problem.why = format!("{} (for {signal})", problem.why);
+    }
+    reported.print(&problems);
+    Some(tls)
 }
 
 /// Installs `provider` as the global tracer provider, as
@@ -479,6 +602,7 @@ pub struct Guard {
     tracing: Option<Built>,
     #[cfg(feature = "tracing")]
     logs: Option<opentelemetry_sdk::logs::SdkLoggerProvider>,
+    metrics: Option<opentelemetry_sdk::metrics::SdkMeterProvider>,
 }
 
 impl Guard {
@@ -503,6 +627,10 @@ impl Guard {
         };
         #[cfg(not(feature = "tracing"))]
         let logs = Ok(());
+        let logs = match &self.metrics {
+            Some(metrics) => metrics.force_flush().and(logs),
+            None => logs,
+        };
         match &self.tracing {
             Some(tracing) => tracing.flush().and(logs),
             None => logs,
@@ -523,6 +651,11 @@ impl Drop for Guard {
         if let Some(tracing) = self.tracing.take() {
             #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
             otlp::shutting_down();
+            // Its last reading is exported as it shuts down; a failure
+            // there is counted, and reported below.
+            if let Some(metrics) = self.metrics.take() {
+                let _ = metrics.shutdown_with_timeout(SHUTDOWN_TIMEOUT);
+            }
             #[cfg(feature = "tracing")]
             if let Some(logs) = self.logs.take() {
                 if let Err(error) = logs.shutdown_with_timeout(SHUTDOWN_TIMEOUT) {

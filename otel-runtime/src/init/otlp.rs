@@ -25,6 +25,9 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 #[cfg(feature = "tracing")]
 use opentelemetry_sdk::logs::{LogBatch, LogExporter};
+use opentelemetry_sdk::metrics::Temporality;
+use opentelemetry_sdk::metrics::data::ResourceMetrics;
+use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
 use super::env::OtlpProtocol;
@@ -133,6 +136,7 @@ macro_rules! signal {
 }
 
 signal!(SpanExporter, SpanExporterBuilder);
+signal!(MetricExporter, MetricExporterBuilder);
 #[cfg(feature = "tracing")]
 signal!(LogExporter, LogExporterBuilder);
 
@@ -330,6 +334,70 @@ impl LogExporter for OtlpExporter<opentelemetry_otlp::LogExporter> {
 
     fn set_resource(&mut self, resource: &Resource) {
         self.set_resource_with(|exporter| exporter.set_resource(resource));
+    }
+}
+
+/// The OTLP metrics exporter, each export bounded by
+/// `OTEL_METRIC_EXPORT_TIMEOUT`.
+#[derive(Debug)]
+pub(crate) struct OtlpMetrics {
+    inner: OtlpExporter<opentelemetry_otlp::MetricExporter>,
+    timeout: Duration,
+}
+
+impl OtlpExporter<opentelemetry_otlp::MetricExporter> {
+    /// Bounds each export by `timeout`.
+    pub(crate) fn within(self, timeout: Duration) -> OtlpMetrics {
+        OtlpMetrics {
+            inner: self,
+            timeout,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A future polled with this crate's runtime entered: the periodic
+    /// reader polls exports on a thread of its own, and the transports
+    /// need the runtime's reactor and timers.
+    struct OnRuntime<F> {
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for OnRuntime<F> {
+    type Output = F::Output;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        task: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let _runtime = runtime().enter();
+        self.project().future.poll(task)
+    }
+}
+
+impl PushMetricExporter for OtlpMetrics {
+    async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
+        let (exporter, _) = self.inner.pick();
+        let timeout = self.timeout;
+        let export = OnRuntime {
+            future: async move { tokio::time::timeout(timeout, exporter.export(metrics)).await },
+        };
+        export.await.unwrap_or(Err(OTelSdkError::Timeout(timeout)))
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner
+            .shutdown_with(|exporter| exporter.shutdown_with_timeout(timeout))
+    }
+
+    fn temporality(&self) -> Temporality {
+        self.inner.running.temporality()
     }
 }
 

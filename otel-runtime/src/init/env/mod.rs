@@ -148,18 +148,21 @@ pub struct EnvConfig {
     pub value_length_limit: Option<usize>,
     /// The logs' settings (`OTEL_LOGS_EXPORTER`, `OTEL_BLRP_*`, OTLP's).
     pub logs: LogsEnv,
+    /// The metrics' settings (`OTEL_METRICS_EXPORTER`,
+    /// `OTEL_METRIC_EXPORT_*`, OTLP's).
+    pub metrics: MetricsEnv,
     /// Values that could not be used.
     pub problems: Vec<Problem>,
 }
 
-/// Where log records go, and how: the same settings as the spans', each
-/// read from the logs' own variable (`OTEL_EXPORTER_OTLP_LOGS_*`) first,
-/// then the general one.
+/// Where the items of a signal other than spans go, and OTLP's settings
+/// for them: the spans' settings, each read from the signal's own variable
+/// (`OTEL_EXPORTER_OTLP_LOGS_*`, `…_METRICS_*`) first, then the general one.
 #[derive(Debug)]
-pub struct LogsEnv {
-    /// `OTEL_LOGS_EXPORTER`; `None` when unset.
+pub struct SignalEnv {
+    /// `OTEL_LOGS_EXPORTER`, `OTEL_METRICS_EXPORTER`; `None` when unset.
     pub exporters: Option<Vec<ExporterKind>>,
-    /// Where OTLP sends log records.
+    /// Where OTLP sends them.
     pub otlp_endpoint: Endpoint,
     /// The headers of each OTLP request.
     pub otlp_headers: Vec<(String, String)>,
@@ -169,12 +172,44 @@ pub struct LogsEnv {
     pub otlp_timeout: Duration,
     /// The certificate files.
     pub tls: TlsFiles,
+}
+
+impl SignalEnv {
+    /// Where the rows start (each value is overwritten).
+    fn blank() -> Self {
+        SignalEnv {
+            exporters: None,
+            otlp_endpoint: Endpoint::Invalid,
+            otlp_headers: Vec::new(),
+            otlp_protocol: OtlpProtocol::HttpProtobuf,
+            otlp_timeout: Duration::ZERO,
+            tls: TlsFiles::default(),
+        }
+    }
+}
+
+/// Where log records go, and their batch processor.
+#[derive(Debug)]
+pub struct LogsEnv {
+    /// Where, and OTLP's settings.
+    pub export: SignalEnv,
     /// `OTEL_BLRP_MAX_QUEUE_SIZE`, at most [`MAX_QUEUE_SIZE`].
     pub max_queue_size: usize,
     /// `OTEL_BLRP_SCHEDULE_DELAY`.
     pub schedule_delay: Duration,
     /// `OTEL_BLRP_MAX_EXPORT_BATCH_SIZE`, at most the queue's size.
     pub max_export_batch_size: usize,
+}
+
+/// Where metrics go, and how often.
+#[derive(Debug)]
+pub struct MetricsEnv {
+    /// Where, and OTLP's settings.
+    pub export: SignalEnv,
+    /// `OTEL_METRIC_EXPORT_INTERVAL`: how often they are read and sent.
+    pub interval: Duration,
+    /// `OTEL_METRIC_EXPORT_TIMEOUT`: how long reading and sending may take.
+    pub export_timeout: Duration,
 }
 
 /// A variable that names a file, kept with its name so that a file that
@@ -263,7 +298,7 @@ impl EnvConfig {
     /// environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
         let mut draft = Draft::blank();
-        for row in rows::ROWS {
+        for row in rows::all() {
             row.read(&lookup, &mut draft);
         }
         draft.finish()
@@ -279,9 +314,11 @@ struct Draft {
     /// The endpoint variable that is set, as set: which of the two it is
     /// decides the path (`rules::endpoint`).
     endpoint: Option<Setting>,
-    /// The same two for logs.
+    /// The same two for logs, and for metrics.
     logs_insecure: bool,
     logs_endpoint: Option<Setting>,
+    metrics_insecure: bool,
+    metrics_endpoint: Option<Setting>,
     /// `OTEL_TRACES_SAMPLER`.
     sampler: SamplerChoice,
     /// `OTEL_TRACES_SAMPLER_ARG`: the ratio, or the report of a bad one,
@@ -315,15 +352,15 @@ impl Draft {
             max_export_batch_size: 0,
             value_length_limit: None,
             logs: LogsEnv {
-                exporters: None,
-                otlp_endpoint: Endpoint::Invalid,
-                otlp_headers: Vec::new(),
-                otlp_protocol: OtlpProtocol::HttpProtobuf,
-                otlp_timeout: Duration::ZERO,
-                tls: TlsFiles::default(),
+                export: SignalEnv::blank(),
                 max_queue_size: 0,
                 schedule_delay: Duration::ZERO,
                 max_export_batch_size: 0,
+            },
+            metrics: MetricsEnv {
+                export: SignalEnv::blank(),
+                interval: Duration::ZERO,
+                export_timeout: Duration::ZERO,
             },
             problems: Vec::new(),
         };
@@ -333,6 +370,8 @@ impl Draft {
             endpoint: None,
             logs_insecure: false,
             logs_endpoint: None,
+            metrics_insecure: false,
+            metrics_endpoint: None,
             sampler: SamplerChoice::PARENTBASED_ALWAYS_ON,
             sampler_arg: Ok(1.0),
             read: Vec::new(),
@@ -355,11 +394,18 @@ impl Draft {
             self.insecure,
             &mut config.problems,
         );
-        config.logs.otlp_endpoint = rules::endpoint(
+        config.logs.export.otlp_endpoint = rules::endpoint(
             &rules::LOGS,
             self.logs_endpoint.as_ref(),
-            config.logs.otlp_protocol,
+            config.logs.export.otlp_protocol,
             self.logs_insecure,
+            &mut config.problems,
+        );
+        config.metrics.export.otlp_endpoint = rules::endpoint(
+            &rules::METRICS,
+            self.metrics_endpoint.as_ref(),
+            config.metrics.export.otlp_protocol,
+            self.metrics_insecure,
             &mut config.problems,
         );
         (config.sampler, config.root_sampler) =
@@ -780,11 +826,7 @@ mod tests {
     fn every_variable_readme_names_has_a_row_and_every_row_is_documented() {
         let documented = documented();
         assert!(documented.len() > 20, "{documented:?}");
-        let names: Vec<&str> = rows::ROWS
-            .iter()
-            .flat_map(|row| row.names())
-            .copied()
-            .collect();
+        let names: Vec<&str> = rows::all().flat_map(|row| row.names()).copied().collect();
         let is_documented = |name: &str| {
             documented
                 .iter()
@@ -805,7 +847,8 @@ mod tests {
             assert!(
                 is_documented(name)
                     || is_documented(&name.replace("_TRACES_", "_"))
-                    || is_documented(&name.replace("_LOGS_", "_")),
+                    || is_documented(&name.replace("_LOGS_", "_"))
+                    || is_documented(&name.replace("_METRICS_", "_")),
                 "{name} is read but not in README.md's table"
             );
         }
@@ -816,8 +859,8 @@ mod tests {
     /// first is read by that row alone.
     #[test]
     fn no_variable_heads_two_rows() {
-        let heads: Vec<&str> = rows::ROWS.iter().map(|row| row.names()[0]).collect();
-        for row in rows::ROWS {
+        let heads: Vec<&str> = rows::all().map(|row| row.names()[0]).collect();
+        for row in rows::all() {
             let names = row.names();
             for (at, name) in names.iter().enumerate() {
                 assert!(name.starts_with("OTEL_"), "{name}");
@@ -888,6 +931,7 @@ mod tests {
             let config = read(&[
                 ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", specific),
                 ("OTEL_EXPORTER_OTLP_LOGS_COMPRESSION", specific),
+                ("OTEL_EXPORTER_OTLP_METRICS_COMPRESSION", specific),
                 ("OTEL_EXPORTER_OTLP_COMPRESSION", general),
             ]);
             config.problems.iter().map(|p| p.variable).collect()
@@ -900,6 +944,7 @@ mod tests {
                 "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
                 "OTEL_EXPORTER_OTLP_COMPRESSION",
                 "OTEL_EXPORTER_OTLP_LOGS_COMPRESSION",
+                "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION",
             ]
         );
     }

@@ -256,6 +256,20 @@ pub(super) fn compression(setting: &Setting, problems: &mut Vec<Problem>) -> Opt
     }
 }
 
+/// `cumulative`, `delta` or `lowmemory`, in any case. Only checked:
+/// `opentelemetry-otlp` reads it itself, and falls back to cumulative on a
+/// value it cannot use.
+pub(super) fn temporality(setting: &Setting, problems: &mut Vec<Problem>) -> Option<()> {
+    match setting.value.trim().to_ascii_lowercase().as_str() {
+        "cumulative" | "delta" | "lowmemory" => Some(()),
+        _ => unusable(
+            setting,
+            "expected cumulative, delta or lowmemory; using cumulative",
+            problems,
+        ),
+    }
+}
+
 /// `otlp,console,none`, in any case: each exporter once, in order.
 pub(super) fn exporters(
     setting: &Setting,

@@ -1,4 +1,7 @@
-//! Every `OTEL_*` variable this crate reads, in one table: [`ROWS`].
+//! Every `OTEL_*` variable this crate reads, in one table: [`ROWS`], then
+//! the rows of the other signals ([`LOGS`], [`METRICS`]), whose OTLP
+//! settings are the spans' under the signal's own names
+//! (`signal_rows!`).
 
 use std::time::Duration;
 
@@ -6,9 +9,61 @@ use super::OtlpProtocol;
 use super::parse::{
     Parse, SamplerChoice, as_set, batch_size, bsp_count, bsp_millis, characters, compression,
     count, exporters, file, flag, headers, millis, otlp_protocol, propagators, queue_size, ratio,
-    resource_attributes, sampler, text,
+    resource_attributes, sampler, temporality, text,
 };
 use super::{Draft, Propagators, Setting};
+
+/// The rows of a signal other than spans: its exporters (`$exporters`),
+/// then each OTLP setting read from the signal's own variable (named with
+/// `$signal`), else the general one, into `d.config.$field.export` (the
+/// endpoint and `…_INSECURE` into the draft's `$endpoint` and `$insecure`,
+/// for `rules::endpoint`); then `$more` rows.
+macro_rules! signal_rows {
+    ($signal:literal, $exporters:literal, $field:ident, $insecure:ident, $endpoint:ident,
+     $($more:expr),* $(,)?) => {
+        [
+            &Read { names: &[$exporters],
+                    parse: exporters, default: None,
+                    set: |d, v| d.config.$field.export.exporters = v },
+            &Read { names: &[concat!("OTEL_EXPORTER_OTLP_", $signal, "_PROTOCOL"),
+                             "OTEL_EXPORTER_OTLP_PROTOCOL"],
+                    parse: otlp_protocol, default: OtlpProtocol::DEFAULT,
+                    set: |d, v| d.config.$field.export.otlp_protocol = v },
+            &Read { names: &[concat!("OTEL_EXPORTER_OTLP_", $signal, "_INSECURE"),
+                             "OTEL_EXPORTER_OTLP_INSECURE"],
+                    parse: flag, default: false,
+                    set: |d, v| d.$insecure = v },
+            &Read { names: &[concat!("OTEL_EXPORTER_OTLP_", $signal, "_ENDPOINT"),
+                             "OTEL_EXPORTER_OTLP_ENDPOINT"],
+                    parse: as_set, default: None,
+                    set: |d, v| d.$endpoint = v },
+            &Read { names: &[concat!("OTEL_EXPORTER_OTLP_", $signal, "_HEADERS"),
+                             "OTEL_EXPORTER_OTLP_HEADERS"],
+                    parse: headers, default: Vec::new(),
+                    set: |d, v| d.config.$field.export.otlp_headers = v },
+            &Check { names: &[concat!("OTEL_EXPORTER_OTLP_", $signal, "_COMPRESSION"),
+                              "OTEL_EXPORTER_OTLP_COMPRESSION"],
+                     parse: compression },
+            &Read { names: &[concat!("OTEL_EXPORTER_OTLP_", $signal, "_TIMEOUT"),
+                             "OTEL_EXPORTER_OTLP_TIMEOUT"],
+                    parse: millis, default: Duration::from_millis(10_000),
+                    set: |d, v| d.config.$field.export.otlp_timeout = v },
+            &Read { names: &[concat!("OTEL_EXPORTER_OTLP_", $signal, "_CERTIFICATE"),
+                             "OTEL_EXPORTER_OTLP_CERTIFICATE"],
+                    parse: file, default: None,
+                    set: |d, v| d.config.$field.export.tls.certificate = v },
+            &Read { names: &[concat!("OTEL_EXPORTER_OTLP_", $signal, "_CLIENT_CERTIFICATE"),
+                             "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"],
+                    parse: file, default: None,
+                    set: |d, v| d.config.$field.export.tls.client_certificate = v },
+            &Read { names: &[concat!("OTEL_EXPORTER_OTLP_", $signal, "_CLIENT_KEY"),
+                             "OTEL_EXPORTER_OTLP_CLIENT_KEY"],
+                    parse: file, default: None,
+                    set: |d, v| d.config.$field.export.tls.client_key = v },
+            $($more),*
+        ]
+    };
+}
 
 /// The variables, in the order they are read, which is also the order of
 /// their reports. Where a row names two, the signal's own comes first, and
@@ -119,39 +174,14 @@ pub(super) static ROWS: &[&dyn Row] = &[
     &Check { names: &["OTEL_BSP_MAX_CONCURRENT_EXPORTS"],
              parse: bsp_count },
 
-    // Logs (the `tracing` feature): where log records go (`None` lets
-    // `init` choose, as for spans), OTLP's settings for them, and their
-    // batch processor.
-    &Read { names: &["OTEL_LOGS_EXPORTER"],
-            parse: exporters, default: None,
-            set: |d, v| d.config.logs.exporters = v },
-    &Read { names: &["OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"],
-            parse: otlp_protocol, default: OtlpProtocol::DEFAULT,
-            set: |d, v| d.config.logs.otlp_protocol = v },
-    &Read { names: &["OTEL_EXPORTER_OTLP_LOGS_INSECURE", "OTEL_EXPORTER_OTLP_INSECURE"],
-            parse: flag, default: false,
-            set: |d, v| d.logs_insecure = v },
-    &Read { names: &["OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"],
-            parse: as_set, default: None,
-            set: |d, v| d.logs_endpoint = v },
-    &Read { names: &["OTEL_EXPORTER_OTLP_LOGS_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"],
-            parse: headers, default: Vec::new(),
-            set: |d, v| d.config.logs.otlp_headers = v },
-    &Check { names: &["OTEL_EXPORTER_OTLP_LOGS_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"],
-             parse: compression },
-    &Read { names: &["OTEL_EXPORTER_OTLP_LOGS_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"],
-            parse: millis, default: Duration::from_millis(10_000),
-            set: |d, v| d.config.logs.otlp_timeout = v },
-    &Read { names: &["OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE", "OTEL_EXPORTER_OTLP_CERTIFICATE"],
-            parse: file, default: None,
-            set: |d, v| d.config.logs.tls.certificate = v },
-    &Read { names: &["OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE",
-                     "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"],
-            parse: file, default: None,
-            set: |d, v| d.config.logs.tls.client_certificate = v },
-    &Read { names: &["OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY", "OTEL_EXPORTER_OTLP_CLIENT_KEY"],
-            parse: file, default: None,
-            set: |d, v| d.config.logs.tls.client_key = v },
+];
+
+/// Where the log records go and how (the `tracing` feature): `None` lets
+/// `init` choose, as for spans.
+#[rustfmt::skip]
+pub(super) static LOGS: &[&dyn Row] = &signal_rows!(
+    "LOGS", "OTEL_LOGS_EXPORTER", logs, logs_insecure, logs_endpoint,
+    // Its batch processor.
     &Read { names: &["OTEL_BLRP_SCHEDULE_DELAY"],
             parse: bsp_millis, default: Duration::from_millis(1_000),
             set: |d, v| d.config.logs.schedule_delay = v },
@@ -163,7 +193,28 @@ pub(super) static ROWS: &[&dyn Row] = &[
     &Read { names: &["OTEL_BLRP_MAX_EXPORT_BATCH_SIZE"],
             parse: batch_size, default: 512,
             set: |d, v| d.config.logs.max_export_batch_size = v },
-];
+);
+
+/// Where the metrics go and how: `None` lets `init` choose, as for spans.
+#[rustfmt::skip]
+pub(super) static METRICS: &[&dyn Row] = &signal_rows!(
+    "METRICS", "OTEL_METRICS_EXPORTER", metrics, metrics_insecure, metrics_endpoint,
+    // How often they are read and sent, and how long that may take.
+    &Read { names: &["OTEL_METRIC_EXPORT_INTERVAL"],
+            parse: bsp_millis, default: Duration::from_millis(60_000),
+            set: |d, v| d.config.metrics.interval = v },
+    &Read { names: &["OTEL_METRIC_EXPORT_TIMEOUT"],
+            parse: bsp_millis, default: Duration::from_millis(30_000),
+            set: |d, v| d.config.metrics.export_timeout = v },
+    // Read by `opentelemetry-otlp` itself: only checked here.
+    &Check { names: &["OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"],
+             parse: temporality },
+);
+
+/// Every row, in reading order.
+pub(super) fn all() -> impl Iterator<Item = &'static dyn Row> {
+    [ROWS, LOGS, METRICS].into_iter().flatten().copied()
+}
 
 /// A row of [`ROWS`].
 pub(super) trait Row: Sync {

@@ -59,6 +59,11 @@ pub(super) const LOGS: Signal = Signal {
     path: "/v1/logs",
 };
 
+pub(super) const METRICS: Signal = Signal {
+    own_variable: "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+    path: "/v1/metrics",
+};
+
 /// The collector on this host, on the protocol's port.
 fn default_endpoint(signal: &Signal, grpc: bool) -> String {
     if grpc {
