@@ -55,6 +55,7 @@ struct More {
 }
 
 impl Record {
+    #[inline]
     pub(crate) fn new(
         site: &'static CallSite,
         limits: &'static SpanLimits,
