@@ -205,3 +205,100 @@ fn a_problem_with_the_metrics_own_certificates_names_them() {
         printed.stderr
     );
 }
+
+/// An axum service behind the server layer, called through the client
+/// middleware: two requests that succeed, one that fails with a 500.
+fn http_calls() {
+    use axum::Router;
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    use otel_runtime::http::client::TraceMiddleware;
+    use otel_runtime::http::server::TraceLayer;
+
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let guard = otel_runtime::init().unwrap();
+        let app = Router::new()
+            .route("/users/{id}", get(|| async { "user" }))
+            .route(
+                "/fail",
+                get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "no") }),
+            )
+            .layer(TraceLayer::new());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+            .with(TraceMiddleware::new())
+            .build();
+        for path in ["/users/1", "/users/2?secret=x", "/fail"] {
+            client
+                .get(format!("http://{address}{path}"))
+                .send()
+                .await
+                .unwrap();
+        }
+        drop(guard);
+    });
+}
+
+/// The HTTP metrics of the semantic conventions: durations by route (never
+/// the path) and status, active requests back to zero.
+#[test]
+fn http_servers_and_clients_record_the_conventions_metrics() {
+    let child = support::child(http_calls);
+    let receiver = Receiver::start("metrics-http");
+    let endpoint = format!("http://127.0.0.1:{}", receiver.http);
+    child.run(&[("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str())]);
+    let points = receiver.metrics(4);
+    let named = |name: &str| -> Vec<&Value> {
+        points
+            .iter()
+            .filter(|point| point["name"] == name)
+            .collect()
+    };
+    let server = named("http.server.request.duration");
+    assert!(
+        server
+            .iter()
+            .all(|point| point["unit"] == "s" && point["kind"] == "histogram"),
+        "{server:#?}"
+    );
+    let count_where = |points: &[&Value], key: &str, value: Value| -> u64 {
+        points
+            .iter()
+            .filter(|point| point["point"]["attributes"][key] == value)
+            .map(|point| point["point"]["count"].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(count_where(&server, "http.route", "/users/{id}".into()), 2);
+    assert_eq!(count_where(&server, "error.type", "500".into()), 1);
+    assert_eq!(
+        count_where(&server, "http.response.status_code", 200.into()),
+        2
+    );
+    for point in &server {
+        let attributes = point["point"]["attributes"].as_object().unwrap();
+        assert_eq!(attributes["http.request.method"], "GET");
+        assert_eq!(attributes["url.scheme"], "http");
+        assert!(!attributes.contains_key("url.path"), "{attributes:?}");
+        assert!(
+            !point.to_string().contains("secret"),
+            "no query in a metric: {point}"
+        );
+    }
+    let active = named("http.server.active_requests");
+    assert!(!active.is_empty(), "{points:#?}");
+    assert!(
+        active.iter().all(|point| point["point"]["value"] == 0),
+        "{active:#?}"
+    );
+    let client = named("http.client.request.duration");
+    assert_eq!(count_where(&client, "http.request.method", "GET".into()), 3);
+    assert_eq!(count_where(&client, "error.type", "500".into()), 1);
+    assert!(
+        client
+            .iter()
+            .all(|point| point["point"]["attributes"]["server.address"] == "127.0.0.1"),
+        "{client:#?}"
+    );
+}

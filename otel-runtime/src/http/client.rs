@@ -45,6 +45,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Instant;
 
 use http::Extensions;
 use opentelemetry::trace::{FutureExt as _, SpanKind, Status, TraceContextExt as _, Tracer as _};
@@ -143,9 +144,12 @@ impl Middleware for TraceMiddleware {
     ) -> reqwest_middleware::Result<reqwest::Response> {
         let cx = start(&self.config, &request);
         crate::propagation::inject_context(&cx, &mut HeaderInjector(request.headers_mut()));
+        let metric_attributes = request_metric_attributes(&request);
+        let started = Instant::now();
         // Current while the rest of the chain runs: a middleware after
         // this one (a retry) makes its spans children of this one.
         let result = next.run(request, extensions).with_context(cx.clone()).await;
+        record_duration(started, metric_attributes, &result);
         finish(&self.config, &cx, &result);
         result
     }
@@ -194,6 +198,50 @@ fn full_url(config: &Config, url: &reqwest::Url) -> String {
         }
     }
     url.into()
+}
+
+/// The attributes of `http.client.request.duration` known from the
+/// request: the method, the server's address and port, the scheme.
+fn request_metric_attributes(request: &reqwest::Request) -> Vec<KeyValue> {
+    let url = request.url();
+    let method = super::known_method(request.method()).unwrap_or("_OTHER");
+    let mut attributes = Vec::with_capacity(7);
+    attributes.push(KeyValue::new("http.request.method", method));
+    attributes.push(KeyValue::new("url.scheme", url.scheme().to_owned()));
+    if let Some(host) = url.host_str() {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        attributes.push(KeyValue::new("server.address", host.to_owned()));
+    }
+    if let Some(port) = url.port_or_known_default() {
+        attributes.push(KeyValue::new("server.port", i64::from(port)));
+    }
+    attributes
+}
+
+/// Records the request's duration with its status code, or `error.type`.
+fn record_duration(
+    started: Instant,
+    mut attributes: Vec<KeyValue>,
+    result: &reqwest_middleware::Result<reqwest::Response>,
+) {
+    let seconds = started.elapsed().as_secs_f64();
+    match result {
+        Ok(response) => {
+            let status = response.status();
+            attributes.push(KeyValue::new(
+                "http.response.status_code",
+                i64::from(status.as_u16()),
+            ));
+            if let Some(version) = super::protocol_version(response.version()) {
+                attributes.push(KeyValue::new("network.protocol.version", version));
+            }
+            if status.is_client_error() || status.is_server_error() {
+                attributes.push(KeyValue::new("error.type", status.as_str().to_owned()));
+            }
+        }
+        Err(error) => attributes.push(KeyValue::new("error.type", error_type(error))),
+    }
+    super::metrics::client_duration().record(seconds, &attributes);
 }
 
 /// Records the outcome and ends the span.

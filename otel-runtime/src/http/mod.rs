@@ -1,7 +1,8 @@
-//! Spans for HTTP requests, following OpenTelemetry's HTTP semantic
-//! conventions: a server span per request received ([`server`], feature
-//! `tower`, plus `axum` to read axum's route template) and a client span per
-//! request sent ([`client`], feature `reqwest`).
+//! Spans and metrics for HTTP requests, following OpenTelemetry's HTTP
+//! semantic conventions: a server span per request received ([`server`],
+//! feature `tower`, plus `axum` to read axum's route template) and a client
+//! span per request sent ([`client`], feature `reqwest`), and the request
+//! durations of both (`metrics`).
 //!
 //! Both go through the global tracer provider and the global propagator
 //! that [`init`](crate::init) installs: the server continues the caller's
@@ -17,6 +18,7 @@
 
 #[cfg(feature = "reqwest")]
 pub mod client;
+mod metrics;
 #[cfg(feature = "tower")]
 pub mod server;
 
@@ -34,11 +36,14 @@ const REDACTED: &str = "REDACTED";
 /// The tracer of this crate's HTTP spans. Asked for on every request, not
 /// cached: the global provider may be replaced (by `init` in a test, say).
 fn tracer() -> BoxedTracer {
-    global::tracer_with_scope(
-        InstrumentationScope::builder("otel-runtime")
-            .with_version(env!("CARGO_PKG_VERSION"))
-            .build(),
-    )
+    global::tracer_with_scope(scope())
+}
+
+/// The instrumentation scope of this crate's HTTP spans and metrics.
+fn scope() -> InstrumentationScope {
+    InstrumentationScope::builder("otel-runtime")
+        .with_version(env!("CARGO_PKG_VERSION"))
+        .build()
 }
 
 /// `http.request.method` as the conventions want it: one of the known

@@ -65,8 +65,10 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
+use std::time::Instant;
 
 use http::{Extensions, Request, Response};
+use opentelemetry::metrics::UpDownCounter;
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt as _, Tracer as _};
 use opentelemetry::{Context, KeyValue, global};
 use opentelemetry_http::HeaderExtractor;
@@ -268,6 +270,7 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let cx = start(&self.config, &request);
+        let metrics = RequestMetrics::start(&self.config, &request);
         if cx.span().is_recording() {
             // So that a handler's panic is recorded with its message.
             crate::engine::install_panic_hook();
@@ -282,6 +285,7 @@ where
             span: Some(ServerSpan {
                 cx,
                 config: self.config.clone(),
+                metrics,
             }),
         }
     }
@@ -351,10 +355,80 @@ impl Drop for OnUnwind<'_> {
 struct ServerSpan {
     cx: Context,
     config: Arc<Config>,
+    metrics: RequestMetrics,
+}
+
+/// One request in the HTTP server metrics: counted active from its call
+/// until it is done (or dropped), its duration recorded with its response.
+struct RequestMetrics {
+    started: Instant,
+    active: UpDownCounter<i64>,
+    /// `http.request.method` and `url.scheme`: the active requests'
+    /// attributes.
+    request: [KeyValue; 2],
+    /// The duration's others known from the request: `http.route`,
+    /// `network.protocol.version`.
+    more: Vec<KeyValue>,
+}
+
+impl RequestMetrics {
+    fn start<B>(config: &Config, request: &Request<B>) -> RequestMetrics {
+        let method = crate::http::known_method(request.method()).unwrap_or("_OTHER");
+        let scheme = request.uri().scheme_str().unwrap_or("http").to_owned();
+        let request_attributes = [
+            KeyValue::new("http.request.method", method),
+            KeyValue::new("url.scheme", scheme),
+        ];
+        let mut more = Vec::with_capacity(4);
+        if let Some(route) = (config.route)(request.extensions()) {
+            more.push(KeyValue::new("http.route", route.to_owned()));
+        }
+        if let Some(version) = crate::http::protocol_version(request.version()) {
+            more.push(KeyValue::new("network.protocol.version", version));
+        }
+        let active = super::metrics::server_active_requests();
+        active.add(1, &request_attributes);
+        RequestMetrics {
+            started: Instant::now(),
+            active,
+            request: request_attributes,
+            more,
+        }
+    }
+
+    /// Records the request's duration, with its response's status code or
+    /// the service's error.
+    fn finish<ResB, E>(&mut self, result: &Result<Response<ResB>, E>) {
+        let seconds = self.started.elapsed().as_secs_f64();
+        let mut attributes = Vec::with_capacity(self.request.len() + self.more.len() + 2);
+        attributes.extend(self.request.iter().cloned());
+        attributes.append(&mut self.more);
+        match result {
+            Ok(response) => {
+                let status = response.status();
+                attributes.push(KeyValue::new(
+                    "http.response.status_code",
+                    i64::from(status.as_u16()),
+                ));
+                if status.is_server_error() {
+                    attributes.push(KeyValue::new("error.type", status.as_str().to_owned()));
+                }
+            }
+            Err(_) => attributes.push(KeyValue::new("error.type", std::any::type_name::<E>())),
+        }
+        super::metrics::server_duration().record(seconds, &attributes);
+    }
+}
+
+impl Drop for RequestMetrics {
+    fn drop(&mut self) {
+        self.active.add(-1, &self.request);
+    }
 }
 
 impl ServerSpan {
-    fn finish<ResB, E>(self, result: &Result<Response<ResB>, E>) {
+    fn finish<ResB, E>(mut self, result: &Result<Response<ResB>, E>) {
+        self.metrics.finish(result);
         let span = self.cx.span();
         if span.is_recording() {
             match result {
