@@ -219,16 +219,20 @@ class GrpcSniffer:
         return buf
 
 
+def compressed(sniffer, context):
+    """Whether the request's message was compressed; None behind TLS, where the sniffer cannot read."""
+    if not sniffer:
+        return None
+    port = int(context.peer().rsplit(":", 1)[1])  # "ipv4:127.0.0.1:PORT"
+    return sniffer.compressed.get(port, False)
+
+
 class TraceService(svc_grpc.TraceServiceServicer):
     def __init__(self, sink, sniffer):
         self.sink, self.sniffer = sink, sniffer
 
     def Export(self, request, context):
-        compressed = None  # unknown behind TLS: the sniffer cannot read encrypted frames
-        if self.sniffer:
-            port = int(context.peer().rsplit(":", 1)[1])  # "ipv4:127.0.0.1:PORT"
-            compressed = self.sniffer.compressed.get(port, False)
-        self.sink.write(request, "grpc", compressed)
+        self.sink.write(request, "grpc", compressed(self.sniffer, context))
         return Response()
 
 
@@ -237,11 +241,7 @@ class LogsService(logs_svc_grpc.LogsServiceServicer):
         self.sink, self.sniffer = sink, sniffer
 
     def Export(self, request, context):
-        compressed = None
-        if self.sniffer:
-            port = int(context.peer().rsplit(":", 1)[1])
-            compressed = self.sniffer.compressed.get(port, False)
-        self.sink.write_logs(request, "grpc", compressed)
+        self.sink.write_logs(request, "grpc", compressed(self.sniffer, context))
         return LogsResponse()
 
 
@@ -250,11 +250,7 @@ class MetricsService(metrics_svc_grpc.MetricsServiceServicer):
         self.sink, self.sniffer = sink, sniffer
 
     def Export(self, request, context):
-        compressed = None
-        if self.sniffer:
-            port = int(context.peer().rsplit(":", 1)[1])
-            compressed = self.sniffer.compressed.get(port, False)
-        self.sink.write_metrics(request, "grpc", compressed)
+        self.sink.write_metrics(request, "grpc", compressed(self.sniffer, context))
         return MetricsResponse()
 
 

@@ -300,15 +300,7 @@ pub(crate) struct Counted<E> {
 impl<E: SpanExporter> SpanExporter for Counted<E> {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
         let spans = batch.len();
-        let result = AssertUnwindSafe(self.inner.export(batch))
-            .catch_unwind()
-            .await
-            .unwrap_or_else(|panic| {
-                Err(OTelSdkError::InternalFailure(format!(
-                    "the exporter panicked: {}",
-                    super::panic::payload_message(&*panic)
-                )))
-            });
+        let result = unpanicked(self.inner.export(batch)).await;
         SPANS.exported(&self.queue, spans, &result);
         result
     }
@@ -320,6 +312,21 @@ impl<E: SpanExporter> SpanExporter for Counted<E> {
     fn set_resource(&mut self, resource: &Resource) {
         self.inner.set_resource(resource);
     }
+}
+
+/// The result of `export`, a panic in it made a failed export: a panic
+/// would end the exporting thread, and every later item would be lost
+/// without a word.
+pub(crate) async fn unpanicked(export: impl Future<Output = OTelSdkResult>) -> OTelSdkResult {
+    AssertUnwindSafe(export)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| {
+            Err(OTelSdkError::InternalFailure(format!(
+                "the exporter panicked: {}",
+                super::panic::payload_message(&*panic)
+            )))
+        })
 }
 
 /// One line on standard error, at most once per interval; one per cause,

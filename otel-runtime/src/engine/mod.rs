@@ -65,8 +65,9 @@ pub(crate) use limits::format as format_user;
 pub(crate) use limits::{Truncating, set_value_length};
 #[cfg(feature = "tracing")]
 pub(crate) use loss::LOG_RECORDS;
-pub(crate) use loss::{Counted, CountedIn, METRIC_EXPORTS, Queue, summary as loss_summary};
-pub(crate) use panic::payload_message;
+pub(crate) use loss::{
+    Counted, CountedIn, METRIC_EXPORTS, Queue, summary as loss_summary, unpanicked,
+};
 #[cfg(any(feature = "console", feature = "testing"))]
 pub(crate) use processor::Ended;
 #[cfg(all(test, feature = "console"))]

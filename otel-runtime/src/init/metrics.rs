@@ -5,12 +5,10 @@
 //! provider, so `opentelemetry::global::meter` gives the program's own
 //! instruments.
 
-use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
-use futures_util::FutureExt as _;
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::{
@@ -104,15 +102,7 @@ struct Counted<E>(E);
 
 impl<E: PushMetricExporter> PushMetricExporter for Counted<E> {
     async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
-        let result = AssertUnwindSafe(self.0.export(metrics))
-            .catch_unwind()
-            .await
-            .unwrap_or_else(|panic| {
-                Err(OTelSdkError::InternalFailure(format!(
-                    "the exporter panicked: {}",
-                    engine::payload_message(&*panic)
-                )))
-            });
+        let result = engine::unpanicked(self.0.export(metrics)).await;
         METRIC_EXPORTS.sent(1, &result);
         result
     }

@@ -425,12 +425,8 @@ impl Builder {
             .into_iter()
             .map(|exporter| exporter.0)
             .collect();
-        let kinds = match &env.metrics.export.exporters {
-            Some(named) => named.clone(),
-            None if !in_code.is_empty() => Vec::new(),
-            None => spans.to_vec(),
-        };
-        let own = signal_tls("metrics", &env.metrics.export.tls, &kinds, env, reported);
+        let export = &env.metrics.export;
+        let (kinds, own) = signal_setup("metrics", export, &in_code, spans, env, reported);
         let tls = own.as_ref().unwrap_or(tls);
         let provider = metrics::provider(&kinds, in_code, env, tls, resource)?;
         crate::untraced(|| global::set_meter_provider(provider.clone()));
@@ -469,12 +465,8 @@ impl Builder {
             .into_iter()
             .map(|exporter| exporter.0)
             .collect();
-        let kinds = match &env.logs.export.exporters {
-            Some(named) => named.clone(),
-            None if !in_code.is_empty() => Vec::new(),
-            None => spans.to_vec(),
-        };
-        let own = signal_tls("log records", &env.logs.export.tls, &kinds, env, reported);
+        let export = &env.logs.export;
+        let (kinds, own) = signal_setup("log records", export, &in_code, spans, env, reported);
         let tls = own.as_ref().unwrap_or(tls);
         let provider = logs::provider(&kinds, in_code, env, tls, resource)?;
         crate::logs::install(&provider, self.tracing_events);
@@ -534,26 +526,34 @@ impl Reported {
     }
 }
 
-/// The certificates of a signal's own files (`files`), when it exports
-/// over OTLP (`kinds`) and they differ from the spans'; their problems
-/// printed. `None`: the spans' certificates serve.
-fn signal_tls(
+/// Where a signal other than spans goes: the exporters its variable names
+/// (`export`); unset, only those given in code (`in_code`) if there are
+/// some, else where spans go. And the certificates of its own files, when
+/// it exports over OTLP and they differ from the spans' (their problems
+/// printed, naming `signal`); `None`: the spans' serve.
+fn signal_setup<T>(
     signal: &str,
-    files: &env::TlsFiles,
-    kinds: &[ExporterKind],
+    export: &env::SignalEnv,
+    in_code: &[T],
+    spans: &[ExporterKind],
     env: &EnvConfig,
     reported: &mut Reported,
-) -> Option<tls::Tls> {
-    if !kinds.contains(&ExporterKind::Otlp) || *files == env.tls {
-        return None;
+) -> (Vec<ExporterKind>, Option<tls::Tls>) {
+    let kinds = match &export.exporters {
+        Some(named) => named.clone(),
+        None if !in_code.is_empty() => Vec::new(),
+        None => spans.to_vec(),
+    };
+    if !kinds.contains(&ExporterKind::Otlp) || export.tls == env.tls {
+        return (kinds, None);
     }
     let mut problems = Vec::new();
-    let tls = tls::Tls::load(files, &mut problems);
+    let tls = tls::Tls::load(&export.tls, &mut problems);
     for problem in &mut problems {
         problem.why = format!("{} (for {signal})", problem.why);
     }
     reported.print(&problems);
-    Some(tls)
+    (kinds, Some(tls))
 }
 
 /// Installs `provider` as the global tracer provider, as

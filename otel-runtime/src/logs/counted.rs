@@ -3,14 +3,12 @@
 //! that count private, so a record is admitted here first, into a queue
 //! of `OTEL_BLRP_MAX_QUEUE_SIZE` places that an export frees.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::FutureExt as _;
 use opentelemetry::InstrumentationScope;
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::logs::{LogBatch, LogExporter, LogProcessor, SdkLogRecord};
 
 use crate::engine::{self, LOG_RECORDS, Queue};
@@ -54,15 +52,7 @@ pub(crate) struct CountedLogExporter<E> {
 impl<E: LogExporter> LogExporter for CountedLogExporter<E> {
     async fn export(&self, batch: LogBatch<'_>) -> OTelSdkResult {
         let records = batch.iter().count();
-        let result = AssertUnwindSafe(self.inner.export(batch))
-            .catch_unwind()
-            .await
-            .unwrap_or_else(|panic| {
-                Err(OTelSdkError::InternalFailure(format!(
-                    "the exporter panicked: {}",
-                    engine::payload_message(&*panic)
-                )))
-            });
+        let result = engine::unpanicked(self.inner.export(batch)).await;
         LOG_RECORDS.exported(&self.queue, records, &result);
         result
     }
