@@ -302,3 +302,25 @@ fn http_servers_and_clients_record_the_conventions_metrics() {
         "{client:#?}"
     );
 }
+
+/// With nothing configured, the last reading prints as a table on the
+/// console when the guard drops, after the trees.
+#[test]
+fn the_console_prints_the_last_reading_as_a_table() {
+    let printed = support::in_child(&[("COLUMNS", "80")], program);
+    let table = printed
+        .stdout
+        .split_once("metrics ")
+        .map(|(_, table)| table)
+        .unwrap_or_else(|| panic!("no table: {}", printed.stdout));
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].trim_start().starts_with("count"), "{table}");
+    assert!(table.contains("shop.orders\n"), "{table}");
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("  fr ") && line.ends_with(" 2")),
+        "{table}"
+    );
+    assert!(table.contains("shop.order.amount (USD)\n"), "{table}");
+}

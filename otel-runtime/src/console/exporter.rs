@@ -15,6 +15,7 @@ use opentelemetry::trace::TraceId;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
+use super::render::metrics::{MetricRow, render_metrics};
 use super::render::{LogLine, Style, render_log_line, render_trace};
 use super::roots::OpenRoots;
 
@@ -111,6 +112,13 @@ impl Screen {
             }
         };
         self.print_line(&log);
+    }
+
+    /// Prints the metrics' last reading as a table (nothing without rows).
+    pub(crate) fn print_metrics(&self, rows: &[MetricRow]) {
+        if !rows.is_empty() {
+            self.write(&render_metrics(rows, &self.style));
+        }
     }
 
     /// Prints a log record as a line of its own.

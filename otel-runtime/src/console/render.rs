@@ -620,6 +620,7 @@ impl Painter<'_> {
     }
 }
 
+pub(crate) mod metrics;
 mod text;
 
 #[cfg(test)]

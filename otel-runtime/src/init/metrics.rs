@@ -44,7 +44,14 @@ pub(super) fn provider(
                     any = true;
                 }
             }
-            // The table the console prints is not built yet: said once.
+            // The last reading as a table when the guard drops.
+            #[cfg(feature = "console")]
+            ExporterKind::Console => {
+                let console = crate::console::ConsoleMetrics::stdout();
+                builder = with_exporter(builder, console, env);
+                any = true;
+            }
+            #[cfg(not(feature = "console"))]
             ExporterKind::Console => {}
         }
     }

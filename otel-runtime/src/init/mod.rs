@@ -651,11 +651,6 @@ impl Drop for Guard {
         if let Some(tracing) = self.tracing.take() {
             #[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
             otlp::shutting_down();
-            // Its last reading is exported as it shuts down; a failure
-            // there is counted, and reported below.
-            if let Some(metrics) = self.metrics.take() {
-                let _ = metrics.shutdown_with_timeout(SHUTDOWN_TIMEOUT);
-            }
             #[cfg(feature = "tracing")]
             if let Some(logs) = self.logs.take() {
                 if let Err(error) = logs.shutdown_with_timeout(SHUTDOWN_TIMEOUT) {
@@ -664,6 +659,12 @@ impl Drop for Guard {
             }
             if let Err(error) = tracing.shutdown(SHUTDOWN_TIMEOUT) {
                 eprintln!("otel_runtime: shutting tracing down: {error}");
+            }
+            // Last: the console's table of metrics follows the trees. The
+            // last reading is exported as the provider shuts down; a failure
+            // there is counted, and reported below.
+            if let Some(metrics) = self.metrics.take() {
+                let _ = metrics.shutdown_with_timeout(SHUTDOWN_TIMEOUT);
             }
             for summary in engine::loss_summary() {
                 eprintln!("{summary}");
