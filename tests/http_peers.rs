@@ -21,6 +21,21 @@
 //! (each record is matched to its span, of its own service), and the
 //! Python peers print those IDs in their log format too.
 //!
+//! And the HTTP metrics, at the same receiver, each service's under its
+//! own resource (`service.name`): the Rust service's
+//! `http.server.request.duration` (by the route template `/order`, `POST`,
+//! 201, one request), `http.server.active_requests` (back to 0) and
+//! `http.client.request.duration` (its call to the warehouse:
+//! `server.address` 127.0.0.1 and the warehouse's port, 202), recorded by
+//! `TraceLayer` and `TraceMiddleware`; Flask's `http.server.request.duration`
+//! (route `/orders`) and `http.server.active_requests`; Python's `requests`
+//! `http.client.request.duration`. The Python peers report them through the
+//! SDK's `MeterProvider` (OTLP/HTTP), with the stable names and attributes
+//! (`OTEL_SEMCONV_STABILITY_OPT_IN=http`, as for their spans); their
+//! exemplars name the request's trace. No data point has a URL's path or
+//! query among its attributes. Every process has stopped, and so sent its
+//! last reading, before the test reads them.
+//!
 //! The test makes the Python environments itself (once, under the target
 //! directory: `tests/otlp_receiver/requirements.txt` and
 //! `tests/http_peers/requirements.txt`), starts every process on free
@@ -197,7 +212,8 @@ fn python_peer(python: &Path, script: &str, service: &'static str, receiver: &Re
         &[
             ("OTEL_SERVICE_NAME", service),
             ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
-            // The stable HTTP attribute names, as the Rust side records.
+            // The stable HTTP attribute and metric names (not the old
+            // `http.server.duration` in ms), as the Rust side records.
             ("OTEL_SEMCONV_STABILITY_OPT_IN", "http"),
             ("PYTHONUNBUFFERED", "1"),
         ],
@@ -236,7 +252,8 @@ fn one_trace_across_python_and_rust_through_a_real_receiver() {
     let receiver = Receiver::start("http-peers");
     let warehouse = python_peer(&python, "warehouse.py", "warehouse", &receiver);
     let grpc = format!("http://127.0.0.1:{}", receiver.grpc);
-    let warehouse_url = format!("http://127.0.0.1:{}", warehouse.port);
+    let warehouse_port = i64::from(warehouse.port);
+    let warehouse_url = format!("http://127.0.0.1:{warehouse_port}");
     // Its settings through `Peer::start`, which removes this process's
     // `OTEL_*` variables from the command, then adds these.
     let orders = Peer::start(
@@ -280,6 +297,11 @@ fn one_trace_across_python_and_rust_through_a_real_receiver() {
     let spans = receiver.spans(9);
     // 2 from Python's client, 3 from Rust, 2 from Flask.
     let logs = receiver.logs(7);
+    // All three have stopped, each after sending its last reading: 3 data
+    // points from Rust (server duration, active requests, client
+    // duration), 2 from Flask (the same on the server), 1 from Python's
+    // client.
+    let metrics = receiver.metrics(6);
     drop(receiver);
     eprintln!(
         "http_peers: environments ready in {set_up:?}, whole test {:?}",
@@ -295,6 +317,7 @@ fn one_trace_across_python_and_rust_through_a_real_receiver() {
             ("warehouse", &warehouse_logged),
         ],
     );
+    check_metrics(&trace, &metrics, orders_port, warehouse_port);
 }
 
 fn check(trace: &Trace, orders_port: i64, warehouse_url: String) {
@@ -513,4 +536,200 @@ fn check_logs(trace: &Trace, logs: &[Value], printed: &[(&str, &str)]) {
         );
         assert!(output.contains(&line), "{line:?} in:\n{output}");
     }
+}
+
+/// The HTTP metrics of the one request, each service's under its own
+/// resource: the Rust service's server and client durations and active
+/// requests (recorded by `TraceLayer` and `TraceMiddleware`), Flask's
+/// server duration and active requests, and Python's `requests` client
+/// duration, all with the stable semantic conventions' names and
+/// attributes, and none with the URL's path or query. The Python SDK's
+/// exemplars point into the trace (the Rust SDK, 0.33, records none, so
+/// none are checked there).
+fn check_metrics(trace: &Trace, points: &[Value], orders_port: i64, warehouse_port: i64) {
+    let services: HashSet<_> = points
+        .iter()
+        .map(|point| {
+            point["resource"]["service.name"]
+                .as_str()
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        services,
+        HashSet::from(["shop-frontend", "order-service", "warehouse"]),
+        "{points:#?}"
+    );
+    for point in points {
+        let transport = if point["resource"]["service.name"] == "order-service" {
+            "grpc"
+        } else {
+            "http/protobuf"
+        };
+        assert_eq!(point["transport"], transport, "{point:#}");
+        // Not the old names (milliseconds): the Python peers opt in to
+        // the stable ones, as Rust records.
+        let name = point["name"].as_str().unwrap();
+        assert!(
+            !["http.server.duration", "http.client.duration"].contains(&name),
+            "{point:#}"
+        );
+        // Cardinality: neither the path nor the query of a URL.
+        let attributes = point["point"]["attributes"].as_object().unwrap();
+        for key in [
+            "url.path",
+            "url.full",
+            "url.query",
+            "http.target",
+            "http.url",
+        ] {
+            assert!(!attributes.contains_key(key), "{key}: {point:#}");
+        }
+        assert!(
+            attributes
+                .values()
+                .all(|value| !value.as_str().is_some_and(|text| text.contains('?'))),
+            "{point:#}"
+        );
+    }
+
+    // The last reading of `name` from `service`: one data point per
+    // attribute set, the latest (the readings are cumulative, so a
+    // periodic export before the last one repeats the same points).
+    let last = |service: &str, name: &str| -> Vec<&Value> {
+        let mut last: Vec<&Value> = Vec::new();
+        for point in points
+            .iter()
+            .filter(|point| point["resource"]["service.name"] == service && point["name"] == name)
+        {
+            let time = |point: &Value| point["point"]["time_unix_nano"].as_u64().unwrap();
+            match last
+                .iter_mut()
+                .find(|seen| seen["point"]["attributes"] == point["point"]["attributes"])
+            {
+                Some(seen) if time(seen) < time(point) => *seen = point,
+                Some(_) => {}
+                None => last.push(point),
+            }
+        }
+        last
+    };
+    // The one data point of a duration histogram, in seconds, cumulative:
+    // `count` requests, with these attributes.
+    let duration = |service: &str, name: &str, count: u64, expected: &[(&str, Value)]| {
+        let found = last(service, name);
+        assert_eq!(found.len(), 1, "{service} {name} in {points:#?}");
+        let point = found[0];
+        assert_eq!(point["kind"], "histogram", "{point:#}");
+        assert_eq!(point["unit"], "s", "{point:#}");
+        assert_eq!(
+            point["temporality"], "AGGREGATION_TEMPORALITY_CUMULATIVE",
+            "{point:#}"
+        );
+        assert_eq!(point["point"]["count"], count, "{point:#}");
+        let seconds = point["point"]["sum"].as_f64().unwrap();
+        assert!(seconds > 0.0 && seconds < 60.0, "{point:#}");
+        let attributes = &point["point"]["attributes"];
+        for (key, value) in expected {
+            assert_eq!(attributes[key], *value, "{key}: {point:#}");
+        }
+        assert_eq!(attributes.get("error.type"), None, "{point:#}");
+        point
+    };
+    // Active requests of a server: back to 0 once it answered.
+    let none_active = |service: &str| {
+        let active = last(service, "http.server.active_requests");
+        assert!(!active.is_empty(), "{service} in {points:#?}");
+        for point in active {
+            assert_eq!(point["kind"], "sum", "{point:#}");
+            assert_eq!(point["monotonic"], false, "{point:#}");
+            assert_eq!(point["point"]["value"], 0, "{point:#}");
+            assert_eq!(
+                point["point"]["attributes"]["http.request.method"], "POST",
+                "{point:#}"
+            );
+        }
+    };
+
+    // The Rust service: the order it served, by route template, and its
+    // call to the warehouse.
+    let served = duration(
+        "order-service",
+        "http.server.request.duration",
+        1,
+        &[
+            ("http.request.method", "POST".into()),
+            ("http.route", "/order".into()),
+            ("http.response.status_code", 201.into()),
+            ("url.scheme", "http".into()),
+            ("network.protocol.version", "1.1".into()),
+        ],
+    );
+    assert_eq!(served["scope"]["name"], "otel-runtime", "{served:#}");
+    none_active("order-service");
+    duration(
+        "order-service",
+        "http.client.request.duration",
+        1,
+        &[
+            ("http.request.method", "POST".into()),
+            ("http.response.status_code", 202.into()),
+            ("server.address", "127.0.0.1".into()),
+            ("server.port", warehouse_port.into()),
+        ],
+    );
+
+    // Flask, the warehouse: the request from Rust, by its route.
+    let flask = duration(
+        "warehouse",
+        "http.server.request.duration",
+        1,
+        &[
+            ("http.request.method", "POST".into()),
+            ("http.route", "/orders".into()),
+            ("http.response.status_code", 202.into()),
+            ("url.scheme", "http".into()),
+        ],
+    );
+    assert_eq!(
+        flask["scope"]["name"], "opentelemetry.instrumentation.flask",
+        "{flask:#}"
+    );
+    none_active("warehouse");
+    // Its exemplar: the request's trace, in Flask's server span.
+    let exemplar = |span: &Value| {
+        serde_json::json!([{
+            "trace_id": span["trace_id"],
+            "span_id": span["span_id"],
+        }])
+    };
+    let server_span = trace.one("warehouse", "POST /orders");
+    assert_eq!(
+        flask["point"]["exemplars"],
+        exemplar(server_span),
+        "{flask:#}"
+    );
+
+    // Python's requests: its call to the Rust service.
+    let requests = duration(
+        "shop-frontend",
+        "http.client.request.duration",
+        1,
+        &[
+            ("http.request.method", "POST".into()),
+            ("http.response.status_code", 201.into()),
+            ("server.address", "127.0.0.1".into()),
+            ("server.port", orders_port.into()),
+        ],
+    );
+    assert_eq!(
+        requests["scope"]["name"], "opentelemetry.instrumentation.requests",
+        "{requests:#}"
+    );
+    let client_span = trace.one("shop-frontend", "POST");
+    assert_eq!(
+        requests["point"]["exemplars"],
+        exemplar(client_span),
+        "{requests:#}"
+    );
 }

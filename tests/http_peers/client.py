@@ -4,9 +4,17 @@ with the official opentelemetry-instrumentation-requests, as in the tutorial.
 
 Inside a root span `checkout`, with the baggage entry tenant=acme, POSTs one
 order to the URL given as the only argument, logging before and after it;
-prints the response's status and body; exports its spans and log records
-over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT before it exits. Exits 1
-unless the answer is a 2xx.
+prints the response's status and body; exports its spans, log records and
+metrics over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT before it exits.
+Exits 1 unless the answer is a 2xx.
+
+Its metrics: the SDK's `MeterProvider`, registered globally before the
+requests instrumentation makes its instruments, reads them with a
+`PeriodicExportingMetricReader` (interval from OTEL_METRIC_EXPORT_INTERVAL,
+60 s by default) into the `OTLPMetricExporter` over HTTP; shutting it down
+sends the last reading. With OTEL_SEMCONV_STABILITY_OPT_IN=http (set by the
+test) the instrumentation records the stable `http.client.request.duration`
+(seconds) only, not the old `http.client.duration` (milliseconds).
 
 It logs through Python's standard `logging`: opentelemetry-instrumentation-
 logging puts the trace and span IDs into the log format (on standard error)
@@ -17,19 +25,28 @@ import logging
 import sys
 
 import requests
-from opentelemetry import _logs, baggage, context, trace
+from opentelemetry import _logs, baggage, context, metrics, trace
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.logging import LoggingInstrumentor
 from opentelemetry.instrumentation.requests import RequestsInstrumentor
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 provider = TracerProvider()  # service.name from OTEL_SERVICE_NAME
 provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
 trace.set_tracer_provider(provider)
+# Before the instrumentation, which makes its instruments from the global
+# meter provider when it instruments.
+meter_provider = MeterProvider(  # service.name from OTEL_SERVICE_NAME
+    metric_readers=[PeriodicExportingMetricReader(OTLPMetricExporter())]
+)
+metrics.set_meter_provider(meter_provider)
 RequestsInstrumentor().instrument()
 tracer = trace.get_tracer("shop-frontend")
 
@@ -55,6 +72,7 @@ def main(url):
     # Exports what is left.
     provider.shutdown()
     logger_provider.shutdown()
+    meter_provider.shutdown()  # the last reading
     return 0 if response.ok else 1
 
 

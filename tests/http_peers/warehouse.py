@@ -16,9 +16,19 @@ root logger, which makes each record an OpenTelemetry log record with the
 IDs of the current span; the SDK's `LoggerProvider` sends them over
 OTLP/HTTP (BatchLogRecordProcessor), to the same endpoint.
 
+Its metrics: the SDK's `MeterProvider`, registered globally before the
+Flask instrumentation makes its instruments, reads them with a
+`PeriodicExportingMetricReader` (interval from OTEL_METRIC_EXPORT_INTERVAL,
+60 s by default) into the `OTLPMetricExporter` over HTTP, to the same
+endpoint; shutting it down sends the last reading. With
+OTEL_SEMCONV_STABILITY_OPT_IN=http (set by the test) the instrumentation
+records the stable `http.server.request.duration` (seconds, by `http.route`)
+and `http.server.active_requests`, not the old `http.server.duration`
+(milliseconds).
+
 Listens on 127.0.0.1, on a free port, prints "ready port=N", and stops when
 its standard input closes (so it also stops if the test dies), after
-exporting every span and log record.
+exporting every span, log record and the last metric reading.
 """
 import json
 import logging
@@ -26,13 +36,16 @@ import sys
 import threading
 
 from flask import Flask, request
-from opentelemetry import _logs, baggage, trace
+from opentelemetry import _logs, baggage, metrics, trace
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
 from opentelemetry.instrumentation.logging import LoggingInstrumentor
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from werkzeug.serving import make_server
@@ -41,6 +54,13 @@ provider = TracerProvider()  # service.name from OTEL_SERVICE_NAME
 provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter()))
 trace.set_tracer_provider(provider)
 tracer = trace.get_tracer("warehouse")
+
+# Before the instrumentation, which makes its instruments from the global
+# meter provider in `instrument_app`.
+meter_provider = MeterProvider(  # service.name from OTEL_SERVICE_NAME
+    metric_readers=[PeriodicExportingMetricReader(OTLPMetricExporter())]
+)
+metrics.set_meter_provider(meter_provider)
 
 # Before the instrumentation, whose handler sends to the global provider.
 logger_provider = LoggerProvider()  # service.name from OTEL_SERVICE_NAME
@@ -82,6 +102,7 @@ def main():
     server.serve_forever()
     provider.shutdown()
     logger_provider.shutdown()  # exports what is left
+    meter_provider.shutdown()  # the last reading
 
 
 if __name__ == "__main__":
