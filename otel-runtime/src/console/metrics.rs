@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use opentelemetry::Value;
+use opentelemetry::{KeyValue, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::metrics::Temporality;
 use opentelemetry_sdk::metrics::data::{
@@ -75,35 +75,30 @@ fn rows(metrics: &ResourceMetrics) -> Vec<MetricRow> {
 }
 
 fn metric_rows(metric: &Metric, rows: &mut Vec<MetricRow>) {
-    let row = |attributes: Vec<String>, reading| MetricRow {
-        name: metric.name().to_owned(),
-        unit: metric.unit().to_owned(),
-        attributes,
-        reading,
-    };
+    let mut points = Vec::new();
     macro_rules! data {
         ($data:expr, $as_f64:expr) => {
             match $data {
                 MetricData::Histogram(histogram) => {
                     for point in histogram.data_points() {
-                        rows.push(row(
-                            values(point.attributes()),
+                        points.push((
+                            point.attributes().collect(),
                             histogram_reading(point, $as_f64),
                         ));
                     }
                 }
                 MetricData::Sum(sum) => {
                     for point in sum.data_points() {
-                        rows.push(row(
-                            values(point.attributes()),
+                        points.push((
+                            point.attributes().collect(),
                             Reading::Value($as_f64(point.value())),
                         ));
                     }
                 }
                 MetricData::Gauge(gauge) => {
                     for point in gauge.data_points() {
-                        rows.push(row(
-                            values(point.attributes()),
+                        points.push((
+                            point.attributes().collect(),
                             Reading::Value($as_f64(point.value())),
                         ));
                     }
@@ -118,11 +113,54 @@ fn metric_rows(metric: &Metric, rows: &mut Vec<MetricRow>) {
         AggregatedMetrics::U64(data) => data!(data, |value: u64| value as f64),
         AggregatedMetrics::I64(data) => data!(data, |value: i64| value as f64),
     }
+    rows.extend(merged(metric, points));
+}
+
+/// One row per attribute set, sorted; in a histogram with `error.type`
+/// (a function's or a route's durations), the failed calls counted in the
+/// row of their function or route, as its errors.
+fn merged(metric: &Metric, points: Vec<(Vec<&KeyValue>, Reading)>) -> Vec<MetricRow> {
+    let with_errors = points
+        .iter()
+        .any(|(attributes, _)| error_type(attributes).is_some());
+    let mut rows: Vec<MetricRow> = Vec::new();
+    for (attributes, mut reading) in points {
+        let failed = error_type(&attributes).is_some();
+        if let Reading::Histogram { count, errors, .. } = &mut reading {
+            *errors = with_errors.then_some(if failed { *count } else { 0 });
+        }
+        let attributes = values(
+            attributes
+                .into_iter()
+                .filter(|kv| kv.key.as_str() != ERROR_TYPE),
+        );
+        match rows.iter_mut().find(|row| row.attributes == attributes) {
+            Some(row) => row.reading.add(reading),
+            None => rows.push(MetricRow {
+                name: metric.name().to_owned(),
+                unit: metric.unit().to_owned(),
+                attributes,
+                reading,
+            }),
+        }
+    }
+    rows.sort_by(|a, b| a.attributes.cmp(&b.attributes));
+    rows
+}
+
+const ERROR_TYPE: &str = "error.type";
+
+fn error_type<'a>(attributes: &[&'a KeyValue]) -> Option<&'a KeyValue> {
+    attributes
+        .iter()
+        .copied()
+        .find(|kv| kv.key.as_str() == ERROR_TYPE)
 }
 
 fn histogram_reading<T: Copy>(point: &HistogramDataPoint<T>, as_f64: impl Fn(T) -> f64) -> Reading {
     Reading::Histogram {
         count: point.count(),
+        errors: None,
         bounds: point.bounds().collect(),
         counts: point.bucket_counts().collect(),
         max: point.max().map(as_f64),
@@ -130,7 +168,7 @@ fn histogram_reading<T: Copy>(point: &HistogramDataPoint<T>, as_f64: impl Fn(T) 
 }
 
 /// The attributes' values, as text.
-fn values<'a>(attributes: impl Iterator<Item = &'a opentelemetry::KeyValue>) -> Vec<String> {
+fn values<'a>(attributes: impl Iterator<Item = &'a KeyValue>) -> Vec<String> {
     attributes
         .map(|kv| match &kv.value {
             Value::String(text) => text.as_str().to_owned(),

@@ -1,18 +1,21 @@
 //! Draws the last reading of the metrics as a table, for the terminal:
 //!
 //! ```text
-//! metrics                                 count    p50    p90    p99
+//! metrics                               count  errors     p50     p90     p99
+//! code.function.duration
+//!   shop::place_order                       3       1     5ms     5ms     5ms
 //! http.server.request.duration
-//!   GET /users/{id} 200 http 1.1              2  5ms    10ms   10ms
+//!   GET /users/{id} 200 http 1.1            2       0     5ms    10ms    10ms
 //! shop.orders
-//!   fr                                        2
+//!   fr                                      2
 //! ```
 //!
-//! One block per instrument, one row per attribute set (their values, in
-//! the order recorded). A histogram shows its count and its percentiles,
-//! estimated as the upper bound of the bucket they fall in (durations in
-//! seconds read as durations); a sum or a gauge, its value. Pure, as the
-//! trees are.
+//! One block per instrument, one row per attribute set (their values).
+//! A histogram shows its count and its percentiles, estimated as the upper
+//! bound of the bucket they fall in (durations in seconds read as
+//! durations), and its errors when it records `error.type`: the calls of
+//! a function or a route, failed ones included, in one row. A sum or a
+//! gauge shows its value. Pure, as the trees are.
 
 use std::time::Duration;
 
@@ -37,6 +40,8 @@ pub(crate) enum Reading {
     /// largest value when known.
     Histogram {
         count: u64,
+        /// How many of them failed, when the instrument says (`error.type`).
+        errors: Option<u64>,
         bounds: Vec<f64>,
         counts: Vec<u64>,
         max: Option<f64>,
@@ -45,10 +50,49 @@ pub(crate) enum Reading {
     Value(f64),
 }
 
+impl Reading {
+    /// Adds `other`'s values (a histogram with the same bounds) to these.
+    pub(crate) fn add(&mut self, other: Reading) {
+        match (self, other) {
+            (
+                Reading::Histogram {
+                    count,
+                    errors,
+                    counts,
+                    max,
+                    ..
+                },
+                Reading::Histogram {
+                    count: more,
+                    errors: more_errors,
+                    counts: more_counts,
+                    max: other_max,
+                    ..
+                },
+            ) => {
+                *count += more;
+                if let (Some(errors), Some(more)) = (errors.as_mut(), more_errors) {
+                    *errors += more;
+                }
+                for (count, more) in counts.iter_mut().zip(more_counts) {
+                    *count += more;
+                }
+                *max = match (*max, other_max) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+            (Reading::Value(value), Reading::Value(more)) => *value += more,
+            _ => {}
+        }
+    }
+}
+
 /// The percentiles shown.
 const PERCENTILES: [(f64, &str); 3] = [(0.5, "p50"), (0.9, "p90"), (0.99, "p99")];
-/// The columns of the count and of each percentile.
-const COUNT: usize = 10;
+/// The columns of the count, the errors and each percentile.
+const COUNT: usize = 8;
+const ERRORS: usize = 8;
 const PERCENTILE: usize = 8;
 
 /// Renders `rows` (in the order given) as a table; nothing without rows.
@@ -58,8 +102,11 @@ pub(crate) fn render_metrics(rows: &[MetricRow], style: &Style) -> String {
         return out;
     }
     let width = style.width.max(MIN_WIDTH);
-    let label = width - COUNT - PERCENTILES.len() * PERCENTILE;
-    let mut header = format!("{:<label$}{:>COUNT$}", "metrics", "count");
+    let label = width - COUNT - ERRORS - PERCENTILES.len() * PERCENTILE;
+    let mut header = format!(
+        "{:<label$}{:>COUNT$}{:>ERRORS$}",
+        "metrics", "count", "errors"
+    );
     for (_, name) in PERCENTILES {
         header.push_str(&format!("{name:>PERCENTILE$}"));
     }
@@ -89,11 +136,14 @@ pub(crate) fn render_metrics(rows: &[MetricRow], style: &Style) -> String {
         match &row.reading {
             Reading::Histogram {
                 count,
+                errors,
                 bounds,
                 counts,
                 max,
             } => {
                 line.push(None, &format!("{count:>COUNT$}"));
+                let errors = errors.map_or_else(String::new, |errors| errors.to_string());
+                line.push(None, &format!("{errors:>ERRORS$}"));
                 for (quantile, _) in PERCENTILES {
                     let value = percentile(rank(*count, quantile), bounds, counts, *max);
                     let text = value.map_or_else(String::new, |value| amount(value, &row.unit));
@@ -171,10 +221,18 @@ mod tests {
     fn histogram(bounds: &[f64], counts: &[u64], max: f64) -> Reading {
         Reading::Histogram {
             count: counts.iter().sum(),
+            errors: None,
             bounds: bounds.to_vec(),
             counts: counts.to_vec(),
             max: Some(max),
         }
+    }
+
+    fn with_errors(mut reading: Reading, failed: u64) -> Reading {
+        if let Reading::Histogram { errors, .. } = &mut reading {
+            *errors = Some(failed);
+        }
+        reading
     }
 
     fn row(name: &str, unit: &str, attributes: &[&str], reading: Reading) -> MetricRow {
@@ -202,16 +260,22 @@ mod tests {
     fn a_table_of_routes_and_instruments() {
         let rows = [
             row(
-                "http.server.request.duration",
+                "code.function.duration",
                 "s",
-                &["GET", "/users/{id}", "200", "http"],
-                histogram(&BOUNDS, &[90, 8, 1, 1, 0, 0], 0.04),
+                &["shop::place_order"],
+                with_errors(histogram(&BOUNDS, &[2, 1, 0, 0, 0, 0], 0.007), 1),
             ),
             row(
                 "http.server.request.duration",
                 "s",
-                &["GET", "/fail", "500", "http", "500"],
-                histogram(&BOUNDS, &[0, 0, 0, 0, 0, 1], 0.3),
+                &["GET", "/users/{id}", "200", "http"],
+                with_errors(histogram(&BOUNDS, &[90, 8, 1, 1, 0, 0], 0.04), 0),
+            ),
+            row(
+                "http.server.request.duration",
+                "s",
+                &["GET", "/fail", "500", "http"],
+                with_errors(histogram(&BOUNDS, &[0, 0, 0, 0, 0, 1], 0.3), 1),
             ),
             row("shop.orders", "", &["fr"], Reading::Value(2.0)),
             row("shop.queue.depth", "{item}", &[], Reading::Value(7.0)),
@@ -222,7 +286,22 @@ mod tests {
             assert!(line.chars().count() <= 80, "too wide: {line:?}");
         }
         // 90 of 100 within 5 ms, 98 within 10 ms, 99 within 25 ms.
-        assert!(text.contains("100     5ms     5ms    25ms"), "{text}");
+        assert!(
+            text.contains("100       0     5ms     5ms    25ms"),
+            "{text}"
+        );
+        assert!(text.contains("3       1     5ms     7ms     7ms"), "{text}");
+        // A histogram without errors to count leaves the column empty.
+        assert!(
+            plain(&[row(
+                "h",
+                "s",
+                &[],
+                histogram(&BOUNDS, &[1, 0, 0, 0, 0, 0], 0.001)
+            )])
+            .contains("1             1ms"),
+            "{text}"
+        );
         assert!(text.contains("shop.order.amount (USD)\n"), "{text}");
         assert!(text.contains(" 50.5\n"), "{text}");
         // Above the last bound: the largest value.
