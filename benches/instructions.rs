@@ -118,6 +118,24 @@ fn main() {
             let _guard = init_discarding();
             repeat(&traced::work);
         }
+        // The same, each call's duration recorded too.
+        "traced_metrics_init" => {
+            let _guard = otel_runtime::builder()
+                .span_exporter(common::DiscardExporter)
+                .metric_exporter(common::DiscardMetrics)
+                .init()
+                .unwrap();
+            repeat(&traced::work);
+        }
+        "traced_metrics_sampled_out_init" => {
+            let _guard = otel_runtime::builder()
+                .no_exporter()
+                .metric_exporter(common::DiscardMetrics)
+                .sampler(Sampler::AlwaysOff)
+                .init()
+                .unwrap();
+            repeat(&traced::work);
+        }
         "raw_sdk_recording_batch" => {
             let provider = batch_discarding();
             let tracer = provider.tracer("raw-sdk");
@@ -142,6 +160,15 @@ fn main() {
         // (whose default sampler follows the parent) and by hand.
         "traced_unsampled_parent" => {
             let _guard = otel_runtime::builder().no_exporter().init().unwrap();
+            let _parent = common::unsampled_remote_parent().attach();
+            repeat(&traced::work);
+        }
+        "traced_metrics_unsampled_parent" => {
+            let _guard = otel_runtime::builder()
+                .no_exporter()
+                .metric_exporter(common::DiscardMetrics)
+                .init()
+                .unwrap();
             let _parent = common::unsampled_remote_parent().attach();
             repeat(&traced::work);
         }

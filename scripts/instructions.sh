@@ -40,10 +40,10 @@ echo "| setting | instructions per call |"
 echo "|---|---:|"
 modes=("$@")
 if [ ${#modes[@]} -eq 0 ]; then
-    modes=(plain traced_disabled instrument_disabled traced_sampled_out traced_sampled_out_init raw_sdk_sampled_out
-        traced_unsampled_parent raw_sdk_unsampled_parent
+    modes=(plain traced_disabled instrument_disabled traced_sampled_out traced_sampled_out_init traced_metrics_sampled_out_init raw_sdk_sampled_out
+        traced_unsampled_parent traced_metrics_unsampled_parent raw_sdk_unsampled_parent
         traced_recording raw_sdk_recording raw_sdk_same_span tracing_otel_recording
-        traced_recording_init raw_sdk_recording_batch traced_nested3_init raw_sdk_nested3_batch)
+        traced_recording_init traced_metrics_init raw_sdk_recording_batch traced_nested3_init raw_sdk_nested3_batch)
 fi
 for mode in "${modes[@]}"; do
     one=$(count "$mode" "$calls")

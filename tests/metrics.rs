@@ -15,7 +15,16 @@ use otel_runtime::opentelemetry::{KeyValue, global};
 use python::Receiver;
 use serde_json::Value;
 
-/// The tutorial's metrics: a counter of orders and a histogram of amounts.
+/// A traced function: each call's duration lands in
+/// `code.function.duration`.
+#[otel_runtime::traced]
+fn place_order(amount: f64) -> f64 {
+    std::thread::sleep(Duration::from_millis(2));
+    amount
+}
+
+/// The tutorial's metrics: a counter of orders and a histogram of amounts,
+/// the amounts from a traced function.
 fn program() {
     let guard = otel_runtime::init().unwrap();
     let meter = global::meter("shop");
@@ -29,7 +38,7 @@ fn program() {
         .build();
     for (amount, country) in [(10.0, "fr"), (32.5, "fr"), (7.5, "de")] {
         orders.add(1, &[KeyValue::new("country", country)]);
-        amounts.record(amount, &[]);
+        amounts.record(place_order(amount), &[]);
     }
     drop(guard);
 }
@@ -57,11 +66,34 @@ fn export_over(protocol: &str, env: &[(&str, &str)]) -> Vec<Value> {
         "{}",
         printed.stderr
     );
-    let points = receiver.metrics(3);
+    let points = receiver.metrics(4);
     let transport = if protocol == "grpc" { "grpc" } else { protocol };
     for point in &points {
         assert_eq!(point["transport"], transport);
         assert_eq!(point["resource"]["service.name"], "shop");
+    }
+    let durations = points
+        .iter()
+        .find(|point| point["name"] == "code.function.duration")
+        .unwrap_or_else(|| panic!("no function durations: {points:#?}"));
+    assert_eq!(durations["scope"]["name"], "otel-runtime");
+    assert_eq!(durations["unit"], "s");
+    let calls = &durations["point"];
+    assert_eq!(
+        calls["attributes"]["code.function.name"],
+        "metrics::place_order"
+    );
+    assert_eq!(calls["count"], 3, "{durations:#?}");
+    // Three calls of at least 2 ms, in seconds (not nanoseconds), in the
+    // bucket from 2.5 ms to 5 ms unless the machine stalled.
+    let sum = calls["sum"].as_f64().unwrap();
+    assert!((0.006..1.0).contains(&sum), "{durations:#?}");
+    assert_eq!(calls["explicit_bounds"][0], 0.0001, "{durations:#?}");
+    let points: Vec<Value> = points
+        .into_iter()
+        .filter(|point| point["name"] != "code.function.duration")
+        .collect();
+    for point in &points {
         assert_eq!(point["scope"]["name"], "shop");
     }
     let orders: Vec<&Value> = points
@@ -111,9 +143,10 @@ fn over_http_protobuf_with_gzip() {
     assert!(points.iter().all(|point| point["compressed"] == true));
 }
 
+/// Every trace sampled out: the durations are counted all the same.
 #[test]
-fn over_http_json() {
-    export_over("http/json", &[]);
+fn over_http_json_with_every_trace_sampled_out() {
+    export_over("http/json", &[("OTEL_TRACES_SAMPLER", "always_off")]);
 }
 
 #[test]
@@ -323,4 +356,162 @@ fn the_console_prints_the_last_reading_as_a_table() {
         "{table}"
     );
     assert!(table.contains("shop.order.amount (USD)\n"), "{table}");
+}
+
+#[derive(Debug)]
+enum LookupError {
+    Missing,
+    Corrupt,
+}
+
+impl std::fmt::Display for LookupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+#[otel_runtime::traced]
+fn lookup(key: u32) -> Result<u32, LookupError> {
+    match key % 4 {
+        0 => Err(LookupError::Missing),
+        1 => Err(LookupError::Corrupt),
+        _ => Ok(key),
+    }
+}
+
+fn is_missing(error: &LookupError) -> bool {
+    matches!(error, LookupError::Missing)
+}
+
+#[otel_runtime::traced(expected_err = is_missing)]
+fn cached(key: u32) -> Result<u32, LookupError> {
+    lookup(key)
+}
+
+#[otel_runtime::traced]
+async fn fetch(key: u32) -> u32 {
+    key
+}
+
+#[otel_runtime::traced]
+fn explode(key: u32) -> u32 {
+    assert!(key != 0, "boom");
+    key
+}
+
+#[otel_runtime::traced]
+fn step(key: u32) -> u32 {
+    key
+}
+
+/// A remote caller's context, its trace not sampled.
+fn unsampled_remote_parent() -> otel_runtime::opentelemetry::Context {
+    use otel_runtime::opentelemetry::trace::{
+        SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState,
+    };
+    otel_runtime::opentelemetry::Context::new().with_remote_span_context(SpanContext::new(
+        TraceId::from(7),
+        SpanId::from(9),
+        TraceFlags::default(),
+        true,
+        TraceState::default(),
+    ))
+}
+
+/// A function called too often for its durations to be worth their cost.
+#[otel_runtime::traced(metrics = false)]
+fn hot_step(key: u32) -> u32 {
+    key + 1
+}
+
+/// 40 calls of `lookup` and 40 of `cached` (which calls `lookup` again),
+/// 5 of an async fn, 10 of a function without metrics, 2 of one that
+/// panics once, 3 under an unsampled remote parent, then 10 more of
+/// `lookup` with the function metrics turned off; every trace dropped by
+/// the sampler.
+fn traced_calls() {
+    let guard = otel_runtime::init().unwrap();
+    for key in 0..40 {
+        let _ = cached(key);
+        let _ = lookup(key);
+    }
+    futures::executor::block_on(async {
+        for key in 0..5 {
+            fetch(key).await;
+        }
+    });
+    for key in 0..10 {
+        hot_step(key);
+    }
+    // Under a caller that did not sample its trace: no span, but timed.
+    {
+        let _parent = unsampled_remote_parent().attach();
+        for key in 0..3 {
+            hot_step(step(key));
+        }
+    }
+    for key in 0..2 {
+        let _ = std::panic::catch_unwind(|| explode(key));
+    }
+    // Off from here on: not counted.
+    otel_runtime::function_metrics(false);
+    for key in 0..10 {
+        let _ = lookup(key);
+    }
+    drop(guard);
+}
+
+/// Every traced call's duration, sampled or not, in one histogram by
+/// function and `error.type`.
+#[test]
+fn traced_calls_record_their_duration_even_when_sampled_out() {
+    let child = support::child(traced_calls);
+    let receiver = Receiver::start("metrics-traced");
+    let endpoint = format!("http://127.0.0.1:{}", receiver.grpc);
+    child.run(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        // Roots dropped by the sampler, children by their parent's choice.
+        ("OTEL_TRACES_SAMPLER", "parentbased_always_off"),
+    ]);
+    assert_eq!(receiver.spans(0).len(), 0, "sampled out");
+    let points = receiver.metrics(5);
+    let durations: Vec<&Value> = points
+        .iter()
+        .filter(|point| point["name"] == "code.function.duration")
+        .collect();
+    assert!(
+        durations
+            .iter()
+            .all(|point| point["unit"] == "s" && point["scope"]["name"] == "otel-runtime"),
+        "{durations:#?}"
+    );
+    let count = |function: &str, error: Option<&str>| {
+        durations
+            .iter()
+            .filter(|point| {
+                let attributes = &point["point"]["attributes"];
+                attributes["code.function.name"] == format!("metrics::{function}")
+                    && attributes["error.type"].as_str() == error
+            })
+            .map(|point| point["point"]["count"].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    // `lookup`: 80 calls, a quarter missing and a quarter corrupt.
+    assert_eq!(count("lookup", None), 40, "{durations:#?}");
+    assert_eq!(count("lookup", Some("metrics::LookupError::Missing")), 20);
+    assert_eq!(count("lookup", Some("metrics::LookupError::Corrupt")), 20);
+    // `cached`: a missing key is expected, a success.
+    assert_eq!(count("cached", None), 30);
+    assert_eq!(count("cached", Some("metrics::LookupError::Corrupt")), 10);
+    assert_eq!(count("fetch", None), 5);
+    assert_eq!(count("explode", Some("panic")), 1);
+    assert_eq!(count("explode", None), 1);
+    assert_eq!(count("step", None), 3);
+    assert!(
+        durations
+            .iter()
+            .all(|point| point["point"]["attributes"]["code.function.name"] != "metrics::hot_step"),
+        "{durations:#?}"
+    );
 }

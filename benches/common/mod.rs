@@ -260,6 +260,27 @@ impl SpanExporter for DiscardExporter {
     }
 }
 
+/// A metrics exporter that drops every reading.
+pub struct DiscardMetrics;
+
+impl otel_runtime::opentelemetry_sdk::metrics::exporter::PushMetricExporter for DiscardMetrics {
+    async fn export(
+        &self,
+        _: &otel_runtime::opentelemetry_sdk::metrics::data::ResourceMetrics,
+    ) -> OTelSdkResult {
+        Ok(())
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+    fn shutdown_with_timeout(&self, _: std::time::Duration) -> OTelSdkResult {
+        Ok(())
+    }
+    fn temporality(&self) -> otel_runtime::opentelemetry_sdk::metrics::Temporality {
+        otel_runtime::opentelemetry_sdk::metrics::Temporality::Cumulative
+    }
+}
+
 /// While set, the exporter and the reporter note what they are given, so
 /// that a bench binary can check, before measuring, that each case makes
 /// the span it claims to.

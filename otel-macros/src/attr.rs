@@ -19,6 +19,8 @@ pub struct Options {
     pub ret: Option<Format>,
     pub err: Option<ErrOption>,
     pub exception: Option<LitBool>,
+    /// `metrics = false`: calls record no duration.
+    pub metrics: Option<LitBool>,
     pub expected_err: Option<Expr>,
     /// `parent = expr`: the span's parent instead of the current context.
     pub parent: Option<Expr>,
@@ -114,7 +116,8 @@ pub enum FieldValue {
 }
 
 const OPTIONS: &str = "`name`, `kind`, `skip`, `skip_all`, `fields`, `ret`, `err`, \
-                       `exception`, `expected_err`, `parent`, `links`, `crate`, `level` or `target`";
+                       `exception`, `expected_err`, `metrics`, `parent`, `links`, `crate`, `level` or \
+                       `target`";
 
 impl Parse for Options {
     fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -144,6 +147,7 @@ impl Parse for Options {
                 "ret" => set(&mut options.ret, &key, format(input)?, &mut errors),
                 "err" => set(&mut options.err, &key, err(input)?, &mut errors),
                 "exception" => set(&mut options.exception, &key, value(input)?, &mut errors),
+                "metrics" => set(&mut options.metrics, &key, value(input)?, &mut errors),
                 "expected_err" => set(&mut options.expected_err, &key, value(input)?, &mut errors),
                 "parent" => {
                     let parent = required(

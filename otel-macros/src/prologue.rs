@@ -106,6 +106,9 @@ impl Expansion<'_> {
         {
             builder.extend(quote!(.without_exception_event()));
         }
+        if self.options.metrics.as_ref().is_some_and(|lit| !lit.value) {
+            builder.extend(quote!(.without_metrics()));
+        }
         quote!(const { &#new #builder })
     }
 

@@ -68,7 +68,7 @@ pub use attribute::AttributeValue;
 pub use bridge::tracing_layer;
 pub use current::{SpanIds, add_event, current_ids, set_attribute, untraced};
 pub use engine::{ExportStats, export_stats, log_export_stats, metric_export_stats};
-pub use engine::{IntoLink, IntoParent};
+pub use engine::{IntoLink, IntoParent, function_metrics};
 pub use init::{Builder, ExporterKind, Guard, InitError, builder, init, set_tracer_provider};
 #[cfg(feature = "tracing")]
 pub use logs::TracingEvents;

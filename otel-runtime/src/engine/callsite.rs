@@ -33,6 +33,8 @@ pub struct CallSite {
     pub(crate) attributes: usize,
     /// How an `Err` is recorded.
     pub(crate) errors: ErrorMode,
+    /// Whether calls record their duration (`metrics`).
+    pub(crate) metrics: bool,
 }
 
 /// The package a call site belongs to, its instrumentation scope: what
@@ -72,6 +74,7 @@ impl Scope {
             scope_version: self.version,
             attributes: 0,
             errors: ErrorMode::DISPLAY,
+            metrics: true,
         }
     }
 }
@@ -107,6 +110,13 @@ impl CallSite {
     /// without an exception event.
     pub const fn without_exception_event(mut self) -> CallSite {
         self.errors.exception_event = false;
+        self
+    }
+
+    /// `metrics = false`: calls record no duration in
+    /// `code.function.duration`, even when metrics are on.
+    pub const fn without_metrics(mut self) -> CallSite {
+        self.metrics = false;
         self
     }
 }
@@ -172,7 +182,13 @@ pub(crate) static NO_SITE: CallSite = CallSite {
     scope_version: "",
     attributes: 0,
     errors: ErrorMode::OFF,
+    metrics: false,
 };
+
+/// The function of `site`, as `code.function.name` names it.
+pub(crate) fn function_of(site: &CallSite) -> &'static str {
+    function_name((site.function)())
+}
 
 /// The `code.*` attributes, in a list with room for the rest, as growing
 /// a list costs more than allocating it at its size.

@@ -51,6 +51,14 @@ pub(crate) fn now() -> SystemTime {
     imp::now()
 }
 
+/// The time now in nanoseconds since the epoch (`0` before it), for a
+/// call's duration: without the conversions to and from `SystemTime`,
+/// which cost a timed call more than reading the counter does.
+#[inline]
+pub(crate) fn nanos() -> u64 {
+    imp::nanos()
+}
+
 /// Decides where times come from and takes the first reading the rate is
 /// measured from, so that neither falls on a span. Called as a pipeline is
 /// set up.
@@ -65,6 +73,13 @@ mod imp {
     #[inline]
     pub(super) fn now() -> SystemTime {
         SystemTime::now()
+    }
+
+    #[inline]
+    pub(super) fn nanos() -> u64 {
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos() as u64)
     }
 
     pub(super) fn prepare() {}
@@ -177,11 +192,25 @@ mod imp {
         if SOURCE.load(Ordering::Relaxed) == WALL {
             return SystemTime::now();
         }
+        UNIX_EPOCH + Duration::from_nanos(derived())
+    }
+
+    #[inline]
+    pub(super) fn nanos() -> u64 {
+        if SOURCE.load(Ordering::Relaxed) == WALL {
+            return wall_nanos(SystemTime::now()).unwrap_or(0);
+        }
+        derived()
+    }
+
+    /// The time derived from the counter, in nanoseconds since the epoch.
+    #[inline]
+    fn derived() -> u64 {
         let nanos = match ANCHOR.get().at(read_timestamp_counter()) {
             Some(nanos) => nanos,
             None => refresh(),
         };
-        UNIX_EPOCH + Duration::from_nanos(onward(nanos))
+        onward(nanos)
     }
 
     /// `nanos`, or the last time this thread read if `nanos` is a little

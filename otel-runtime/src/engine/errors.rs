@@ -21,6 +21,15 @@ pub(crate) struct ErrorText<'a> {
     pub source: Option<&'a (dyn Error + 'static)>,
 }
 
+/// The `error.type` of an `Err`: its type's name, with the variant of an
+/// enum (from its `Debug` text).
+pub(crate) fn error_type_of(error: &ErrorText<'_>) -> Cow<'static, str> {
+    let debug = error
+        .debug
+        .map(|debug| limits::format(format_args!("{debug:?}")));
+    error_type(error.type_name, debug.as_deref())
+}
+
 /// Records an `Err`, as `mode` (the `err` and `exception` options) says.
 pub(crate) fn record_error(span: &SpanRef<'_>, mode: ErrorMode, error: ErrorText<'_>) {
     if !mode.record {

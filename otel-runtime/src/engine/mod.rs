@@ -37,6 +37,7 @@ mod future;
 mod install;
 mod limits;
 mod loss;
+mod metrics;
 mod panic;
 mod processor;
 mod provider;
@@ -52,6 +53,7 @@ pub use arg::Arg;
 pub use callsite::{CallSite, ErrorMode, Scope};
 pub use future::Instrumented;
 pub use loss::{ExportStats, export_stats, log_export_stats, metric_export_stats};
+pub use metrics::function_metrics;
 pub use relations::{IntoLink, IntoParent, Relations};
 pub use span::{Active, Entered, Starting, start, start_with};
 
@@ -68,6 +70,7 @@ pub(crate) use loss::LOG_RECORDS;
 pub(crate) use loss::{
     Counted, CountedIn, METRIC_EXPORTS, Queue, summary as loss_summary, unpanicked,
 };
+pub(crate) use metrics::{install as install_metrics, scope as metrics_scope};
 #[cfg(any(feature = "console", feature = "testing"))]
 pub(crate) use processor::Ended;
 #[cfg(all(test, feature = "console"))]

@@ -14,7 +14,7 @@
 //! every [`RECHECK_EVERY`] calls.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// How many calls a thread trusts "no provider" before checking again.
 const RECHECK_EVERY: u32 = 1024;
@@ -72,12 +72,36 @@ pub(crate) fn changed() {
 
 /// The epoch in which `init` installed a provider whose sampler follows
 /// the parent's decision (the specification's default); `0` otherwise.
+static PARENT_DECIDES_SINCE: AtomicU64 = AtomicU64::new(0);
+
+/// `PARENT_DECIDES_SINCE`, or `0` while every call is timed: what calls
+/// read, so that the shortcut costs them one comparison either way.
 static PARENT_DECIDES_IN: AtomicU64 = AtomicU64::new(0);
+
+/// Whether every call starts in full, sampled or not (`metrics`).
+static EVERY_CALL: AtomicBool = AtomicBool::new(false);
 
 /// `init` installed a provider (and bumped the epoch) whose sampler is
 /// `ParentBased`.
 pub(crate) fn parent_decides_from_now() {
-    PARENT_DECIDES_IN.store(EPOCH.load(Ordering::Acquire), Ordering::Release);
+    PARENT_DECIDES_SINCE.store(EPOCH.load(Ordering::Acquire), Ordering::Release);
+    refresh_shortcut();
+}
+
+/// Whether calls under an unsampled parent take the full start, where
+/// they are timed (`parent_decides_unsampled`): a call's duration is
+/// recorded whether its trace is sampled or not.
+pub(crate) fn start_every_call(every: bool) {
+    EVERY_CALL.store(every, Ordering::Release);
+    refresh_shortcut();
+}
+
+fn refresh_shortcut() {
+    let since = match EVERY_CALL.load(Ordering::Acquire) {
+        true => 0,
+        false => PARENT_DECIDES_SINCE.load(Ordering::Acquire),
+    };
+    PARENT_DECIDES_IN.store(since, Ordering::Release);
 }
 
 /// Whether a span started here would be dropped because its parent, the
@@ -87,12 +111,24 @@ pub(crate) fn parent_decides_from_now() {
 #[inline]
 pub(crate) fn under_unsampled_parent() -> bool {
     PARENT_DECIDES_IN.load(Ordering::Relaxed) == EPOCH.load(Ordering::Acquire)
-        && opentelemetry::Context::map_current(|cx| {
-            use opentelemetry::trace::TraceContextExt as _;
-            let parent = cx.span();
-            let parent = parent.span_context();
-            parent.is_valid() && !parent.is_sampled()
-        })
+        && current_unsampled()
+}
+
+/// The same, while every call is timed: such a call is timed in its
+/// parent's context, with no span made.
+pub(crate) fn parent_decides_unsampled() -> bool {
+    PARENT_DECIDES_SINCE.load(Ordering::Relaxed) == EPOCH.load(Ordering::Acquire)
+        && current_unsampled()
+}
+
+#[inline]
+fn current_unsampled() -> bool {
+    opentelemetry::Context::map_current(|cx| {
+        use opentelemetry::trace::TraceContextExt as _;
+        let parent = cx.span();
+        let parent = parent.span_context();
+        parent.is_valid() && !parent.is_sampled()
+    })
 }
 
 #[cfg(test)]

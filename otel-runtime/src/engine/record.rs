@@ -255,6 +255,7 @@ pub(crate) mod tests {
         scope_version: "1.2.3",
         attributes: 2,
         errors: ErrorMode::DISPLAY,
+        metrics: true,
     };
 
     fn limits(max_attributes_per_span: u32) -> &'static SpanLimits {

@@ -149,6 +149,11 @@ pub struct Relations {
 }
 
 impl Relations {
+    /// No parent and no link: the span's parent is the current context.
+    pub(crate) fn is_current(&self) -> bool {
+        self.parent.is_none() && self.links.is_empty()
+    }
+
     /// No parent (the current context) and no link.
     #[inline]
     pub fn new() -> Self {

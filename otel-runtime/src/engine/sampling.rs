@@ -136,6 +136,7 @@ mod tests {
         scope_version: "",
         attributes: 0,
         errors: super::super::ErrorMode::OFF,
+        metrics: true,
     };
 
     #[test]

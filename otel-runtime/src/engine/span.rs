@@ -8,6 +8,7 @@ use opentelemetry::{Context, ContextGuard, KeyValue};
 use super::arg::Arg;
 use super::callsite::{CallSite, NO_SITE};
 use super::errors::{self, ErrorText};
+use super::metrics::{self, Timer};
 use super::relations::Relations;
 use super::route::{self, Carrier};
 use super::{panic, provider, reentry};
@@ -18,9 +19,22 @@ use super::{panic, provider, reentry};
 /// span at all.
 #[inline]
 pub fn start(site: &'static CallSite) -> Starting {
+    // No provider: no `init` either, which is what installs a meter
+    // provider, so nothing is timed. Under an unsampled parent, the span
+    // would record nothing; a timed call goes on, to be timed in its
+    // parent's context (`Starting::timed_only`).
     if provider::known_absent() || provider::under_unsampled_parent() {
         return Starting(None);
     }
+    start_current(site)
+}
+
+/// Starts a span under the current context. Cold, so that the calls that
+/// start nothing fall straight through to the user's body (the ledger of
+/// `ARCHITECTURE.md`); the start itself is not, out of line.
+#[cold]
+#[inline(never)]
+fn start_current(site: &'static CallSite) -> Starting {
     start_related(site, Relations::new)
 }
 
@@ -36,25 +50,47 @@ pub fn start_with(site: &'static CallSite, relations: impl FnOnce() -> Relations
     start_related(site, relations)
 }
 
+#[inline(never)]
 fn start_related(site: &'static CallSite, relations: impl FnOnce() -> Relations) -> Starting {
+    if metrics::on() {
+        return start_timed(site, relations);
+    }
     let Some(inside) = reentry::enter_to_start() else {
         return Starting(None);
     };
     // Evaluated inside the machinery: a traced call in the user's expression
     // (or in a propagator it calls) runs untraced instead of recursing.
-    start_in_full(site, inside, relations())
+    start_in_full(site, inside, relations(), Timer::none())
+}
+
+/// The same, for a call whose duration is recorded: under an unsampled
+/// parent whose choice the sampler follows, it is timed in the parent's
+/// context, with no span made.
+#[inline(never)]
+fn start_timed(site: &'static CallSite, relations: impl FnOnce() -> Relations) -> Starting {
+    let Some(inside) = reentry::enter_to_start() else {
+        return Starting(None);
+    };
+    let timer = Timer::start(site);
+    let relations = relations();
+    if relations.is_current() && provider::parent_decides_unsampled() {
+        return Starting::timed_only(site, inside, timer);
+    }
+    start_in_full(site, inside, relations, timer)
 }
 
 fn start_in_full(
     site: &'static CallSite,
     inside: reentry::Inside,
     relations: Relations,
+    timer: Timer,
 ) -> Starting {
     let Relations { parent, links } = relations;
     Starting(
         route::start_span(site, parent, links).map(|carrier| StartingSpan {
             carrier,
             site,
+            timer,
             _inside: inside,
         }),
     )
@@ -72,10 +108,27 @@ struct StartingSpan {
     /// The span, not yet current.
     carrier: Carrier,
     site: &'static CallSite,
+    /// The call's duration, when metrics are on (`metrics`).
+    timer: Timer,
     _inside: reentry::Inside,
 }
 
 impl Starting {
+    /// A call timed in the current context, with no span: its parent is
+    /// not sampled, and the sampler follows the parent.
+    fn timed_only(site: &'static CallSite, inside: reentry::Inside, timer: Timer) -> Starting {
+        let carrier = Carrier::Context {
+            cx: Context::current(),
+            recording: false,
+        };
+        Starting(Some(StartingSpan {
+            carrier,
+            site,
+            timer,
+            _inside: inside,
+        }))
+    }
+
     /// Whether the span records anything. When it does not (no provider, or
     /// sampled out), the expansion evaluates no argument at all.
     #[inline]
@@ -131,7 +184,7 @@ impl StartingSpan {
                 cx,
                 recording: false,
             } => EnteredSpan {
-                active: Active::idle(),
+                active: Active::without_span(self.site, self.timer),
                 guard: Some(cx.attach()),
             },
             // Ended through `active`, which keeps the context.
@@ -148,15 +201,17 @@ impl StartingSpan {
     /// machinery as `self._inside` drops.
     #[inline]
     fn into_active(self) -> Active {
-        let recording = self.carrier.is_recording();
-        let direct = matches!(self.carrier, Carrier::Direct { .. });
+        let carrier = self.carrier;
+        let recording = carrier.is_recording();
+        let direct = matches!(carrier, Carrier::Direct { .. });
         Active {
-            cx: Some(self.carrier.into_context()),
+            cx: Some(carrier.into_context()),
             site: self.site,
             recording,
             direct,
-            panicking_at_start: recording && std::thread::panicking(),
+            panicking_at_start: (recording || self.timer.is_running()) && std::thread::panicking(),
             panic_recorded: AtomicBool::new(false),
+            timer: self.timer,
         }
     }
 }
@@ -171,6 +226,9 @@ pub struct Active {
     panicking_at_start: bool,
     // A future's poll records its panic before the future is dropped.
     panic_recorded: AtomicBool,
+    /// The call's duration, when metrics are on: recorded at the call's
+    /// outcome or, without one, its end.
+    timer: Timer,
 }
 
 impl Active {
@@ -184,6 +242,32 @@ impl Active {
             direct: false,
             panicking_at_start: false,
             panic_recorded: AtomicBool::new(false),
+            timer: Timer::none(),
+        }
+    }
+
+    /// No span to end: nothing, or, when `timer` is set, the call's
+    /// duration.
+    #[inline(always)]
+    fn without_span(site: &'static CallSite, timer: Timer) -> Active {
+        if timer.is_running() {
+            Active::timed(site, timer)
+        } else {
+            Active::idle()
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn timed(site: &'static CallSite, timer: Timer) -> Active {
+        Active {
+            cx: None,
+            site,
+            recording: false,
+            direct: false,
+            panicking_at_start: std::thread::panicking(),
+            panic_recorded: AtomicBool::new(false),
+            timer,
         }
     }
 
@@ -219,12 +303,20 @@ impl Active {
         }
     }
 
-    /// Records an `Err` the call returned, as its call site says.
+    /// Records an `Err` the call returned, as its call site says: on the
+    /// span, and as the `error.type` of the call's duration.
     pub(crate) fn record_error(&self, error: ErrorText<'_>) {
         let mode = self.site.errors;
-        if mode.record {
-            self.with_span(|span| errors::record_error(&span, mode, error));
+        if !mode.record {
+            return;
         }
+        if self.timer.is_running() {
+            self.timer.stop(
+                self.site,
+                Some(&reentry::within(|| errors::error_type_of(&error))),
+            );
+        }
+        self.with_span(|span| errors::record_error(&span, mode, error));
     }
 
     /// Records that the call panicked, with the panic's message and place
@@ -233,6 +325,7 @@ impl Active {
         if self.panic_recorded.swap(true, Ordering::Relaxed) {
             return;
         }
+        self.timer.stop(self.site, Some("panic"));
         self.with_span(|span| {
             let (message, location) = panic::take_last();
             errors::record_panic(&span, message, location);
@@ -243,12 +336,23 @@ impl Active {
         self.with_span(|span| span.set_attribute(KeyValue::new("code.cancelled", true)));
     }
 
-    /// Ends the span, once.
+    /// Ends the span, once, and records the call's duration unless its
+    /// outcome did.
     #[inline]
     fn finish(&mut self) {
         if self.cx.is_some() {
             self.finish_span();
         }
+        if self.timer.is_running() {
+            self.finish_timer();
+        }
+    }
+
+    /// Records the duration of a call that ended without an outcome to
+    /// record (a success, or a panic that began in the call).
+    fn finish_timer(&self) {
+        let panicked = std::thread::panicking() && !self.panicking_at_start;
+        self.timer.stop(self.site, panicked.then_some("panic"));
     }
 
     /// Ends the span and drops its context, inside the machinery: both

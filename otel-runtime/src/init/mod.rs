@@ -87,6 +87,8 @@ pub struct Builder {
     #[cfg(feature = "tracing")]
     tracing_events: crate::TracingEvents,
     metric_exporters: Vec<MetricExporterInCode>,
+    /// `false`: traced calls record no duration.
+    no_function_metrics: bool,
 }
 
 /// An exporter given to [`Builder::metric_exporter`].
@@ -350,6 +352,19 @@ impl Builder {
         self
     }
 
+    /// Whether every traced call records its duration in the
+    /// `code.function.duration` histogram (yes, when metrics are exported;
+    /// [`function_metrics`](crate::function_metrics) changes it later).
+    ///
+    /// ```
+    /// let guard = otel_runtime::builder().function_metrics(false).no_exporter().init();
+    /// # drop(guard);
+    /// ```
+    pub fn function_metrics(mut self, record: bool) -> Self {
+        self.no_function_metrics = !record;
+        self
+    }
+
     /// Installs the global tracer provider and propagator.
     ///
     /// # Errors
@@ -429,7 +444,12 @@ impl Builder {
         let (kinds, own) = signal_setup("metrics", export, &in_code, spans, env, reported);
         let tls = own.as_ref().unwrap_or(tls);
         let provider = metrics::provider(&kinds, in_code, env, tls, resource)?;
-        crate::untraced(|| global::set_meter_provider(provider.clone()));
+        crate::untraced(|| {
+            global::set_meter_provider(provider.clone());
+            use opentelemetry::metrics::MeterProvider as _;
+            let meter = provider.meter_with_scope(engine::metrics_scope());
+            engine::install_metrics(&meter, !self.no_function_metrics);
+        });
         Some(provider)
     }
 

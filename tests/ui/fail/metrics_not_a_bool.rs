@@ -1,0 +1,6 @@
+use otel_runtime::traced;
+
+#[traced(metrics = "off")]
+fn hot_loop_step() {}
+
+fn main() {}
