@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use otel_runtime::{export_stats, traced};
 use python::Receiver;
 use serde::{Deserialize, Serialize};
-use support::{closed_port, in_child};
+use support::{closed_port, in_child, silent_collector};
 
 #[traced]
 fn checkout(order: u32) -> u32 {
@@ -86,19 +86,6 @@ fn counted(summary: &str, what: &str) -> u64 {
         .and_then(|head| head.rsplit([' ', '(']).nth(1))
         .and_then(|count| count.parse().ok())
         .unwrap_or_else(|| panic!("no '{what}' in: {summary}"))
-}
-
-/// A collector that accepts connections and never answers.
-fn silent_collector() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming() {
-            held.push(stream);
-        }
-    });
-    port
 }
 
 #[test]

@@ -201,6 +201,33 @@ fn a_collector_that_is_down_is_reported() {
     );
 }
 
+/// A collector that accepts the connection and never answers: the calls
+/// are not held up, the guard gives up after the export timeout, and the
+/// reading is counted as lost.
+#[test]
+fn a_collector_that_never_answers_holds_nothing_up() {
+    let endpoint = format!("http://127.0.0.1:{}", support::silent_collector());
+    let ended = support::child(program).run_until(
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+            ("OTEL_METRIC_EXPORT_TIMEOUT", "1000"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "1000"),
+            ("OTEL_TRACES_EXPORTER", "none"),
+            ("OTEL_METRICS_EXPORTER", "otlp"),
+        ],
+        Duration::from_secs(30),
+    );
+    assert!(ended.succeeded(), "{}", ended.stderr);
+    assert!(
+        ended
+            .stderr
+            .contains("otel_runtime: 1 metric readings were lost (1 in failed exports"),
+        "{}",
+        ended.stderr
+    );
+}
+
 /// A certificate problem of the metrics' own files names the signal: the
 /// spans' client key (`…_TRACES_CLIENT_KEY`) is not the metrics'.
 #[test]
@@ -400,6 +427,27 @@ fn explode(key: u32) -> u32 {
 }
 
 #[otel_runtime::traced]
+async fn explode_later(key: u32) -> u32 {
+    assert!(key != 0, "boom");
+    key
+}
+
+/// Polls `explode_later(key)` once under `catch_unwind`, and drops it only
+/// after the panic was caught, as an executor that catches panics does.
+fn poll_and_drop_later(key: u32) {
+    use std::future::Future as _;
+    use std::panic::AssertUnwindSafe;
+    use std::task::{Context, Waker};
+    let mut future = Box::pin(explode_later(key));
+    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+    }));
+    drop(future);
+}
+
+#[otel_runtime::traced]
 fn step(key: u32) -> u32 {
     key
 }
@@ -452,6 +500,7 @@ fn traced_calls() {
     }
     for key in 0..2 {
         let _ = std::panic::catch_unwind(|| explode(key));
+        poll_and_drop_later(key);
     }
     // Off from here on: not counted.
     otel_runtime::function_metrics(false);
@@ -507,6 +556,8 @@ fn traced_calls_record_their_duration_even_when_sampled_out() {
     assert_eq!(count("fetch", None), 5);
     assert_eq!(count("explode", Some("panic")), 1);
     assert_eq!(count("explode", None), 1);
+    assert_eq!(count("explode_later", Some("panic")), 1);
+    assert_eq!(count("explode_later", None), 1);
     assert_eq!(count("step", None), 3);
     assert!(
         durations

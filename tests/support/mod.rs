@@ -264,6 +264,19 @@ pub fn closed_port() -> ClosedPort {
     ClosedPort(socket)
 }
 
+/// A collector that accepts connections and never answers.
+pub fn silent_collector() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    port
+}
+
 /// Panics when shown, as a buggy `Debug` or `Display` might.
 pub struct Explodes;
 

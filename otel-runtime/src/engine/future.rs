@@ -54,6 +54,8 @@ impl<F: Future> Future for Instrumented<F> {
         drop(unwinding);
         if let Poll::Ready(output) = &poll {
             (state.observe)(output, &state.active);
+            // Timed to here: a finished future may be dropped much later.
+            state.active.completed();
             state.finished = true;
         }
         drop(current);
@@ -68,9 +70,9 @@ struct PollGuard<'a, T>(Option<&'a mut State<T>>);
 impl<T> Drop for PollGuard<'_, T> {
     fn drop(&mut self) {
         if let Some(state) = self.0.take() {
-            if state.active.is_recording() {
-                state.active.record_panic();
-            }
+            // On the span if it records, and as the call's outcome if it
+            // is timed.
+            state.active.record_panic();
             state.finished = true;
         }
     }

@@ -340,11 +340,21 @@ impl Active {
     /// outcome did.
     #[inline]
     fn finish(&mut self) {
+        // The duration first: ending the span is not the call's time.
+        if self.timer.is_running() {
+            self.finish_timer();
+        }
         if self.cx.is_some() {
             self.finish_span();
         }
+    }
+
+    /// A future's output was observed: its duration ends here, as a
+    /// success unless the output was recorded as an error.
+    #[inline]
+    pub(crate) fn completed(&self) {
         if self.timer.is_running() {
-            self.finish_timer();
+            self.timer.stop(self.site, None);
         }
     }
 
