@@ -53,7 +53,9 @@ pub(crate) fn now() -> SystemTime {
 
 /// The time now in nanoseconds since the epoch (`0` before it), for a
 /// call's duration: without the conversions to and from `SystemTime`,
-/// which cost a timed call more than reading the counter does.
+/// which cost a timed call more than reading the counter does, and not
+/// held to the thread's last time as a span's are (a duration that comes
+/// out negative is taken as zero).
 #[inline]
 pub(crate) fn nanos() -> u64 {
     imp::nanos()
@@ -200,17 +202,23 @@ mod imp {
         if SOURCE.load(Ordering::Relaxed) == WALL {
             return wall_nanos(SystemTime::now()).unwrap_or(0);
         }
-        derived()
+        anchored()
     }
 
-    /// The time derived from the counter, in nanoseconds since the epoch.
+    /// The time derived from the counter, in nanoseconds since the epoch,
+    /// never before the thread's last.
     #[inline]
     fn derived() -> u64 {
-        let nanos = match ANCHOR.get().at(read_timestamp_counter()) {
+        onward(anchored())
+    }
+
+    /// The time derived from the counter and this thread's anchor.
+    #[inline]
+    fn anchored() -> u64 {
+        match ANCHOR.get().at(read_timestamp_counter()) {
             Some(nanos) => nanos,
             None => refresh(),
-        };
-        onward(nanos)
+        }
     }
 
     /// `nanos`, or the last time this thread read if `nanos` is a little

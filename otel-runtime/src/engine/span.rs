@@ -257,8 +257,7 @@ impl Active {
         }
     }
 
-    #[cold]
-    #[inline(never)]
+    #[inline]
     fn timed(site: &'static CallSite, timer: Timer) -> Active {
         Active {
             cx: None,
