@@ -50,5 +50,26 @@ fn main() {
     otel_runtime::function_metrics(true);
     group.bench_function("traced_with_metrics", |b| call(b, traced::work));
     group.finish();
+
+    // What the HTTP layer and middleware paid per request for their
+    // instruments when they asked the global meter each time, against a
+    // clone of instruments made once (`http/metrics.rs`).
+    let mut group = c.benchmark_group("http_instruments");
+    let scope = otel_runtime::opentelemetry::InstrumentationScope::builder("otel-runtime").build();
+    let made = || {
+        global::meter_with_scope(scope.clone())
+            .f64_histogram("http.server.request.duration")
+            .with_unit("s")
+            .with_boundaries(vec![
+                0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+            ])
+            .build()
+    };
+    group.bench_function("made_per_request", |b| {
+        b.iter(|| std::hint::black_box(made()))
+    });
+    let kept = made();
+    group.bench_function("kept", |b| b.iter(|| std::hint::black_box(kept.clone())));
+    group.finish();
     c.final_summary();
 }

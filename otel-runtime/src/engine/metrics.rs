@@ -75,6 +75,13 @@ pub(crate) fn install(meter: &Meter, on: bool) {
     }
 }
 
+/// Whether `init` has installed its meter provider (which stays the one
+/// it installed: `init` runs once).
+#[cfg(any(feature = "tower", feature = "reqwest"))]
+pub(crate) fn meter_installed() -> bool {
+    HISTOGRAM.get().is_some()
+}
+
 /// The instrumentation scope of the histogram.
 pub(crate) fn scope() -> InstrumentationScope {
     InstrumentationScope::builder("otel-runtime")

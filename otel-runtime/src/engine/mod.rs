@@ -70,6 +70,8 @@ pub(crate) use loss::LOG_RECORDS;
 pub(crate) use loss::{
     Counted, CountedIn, METRIC_EXPORTS, Queue, summary as loss_summary, unpanicked,
 };
+#[cfg(any(feature = "tower", feature = "reqwest"))]
+pub(crate) use metrics::meter_installed;
 pub(crate) use metrics::{install as install_metrics, scope as metrics_scope};
 #[cfg(any(feature = "console", feature = "testing"))]
 pub(crate) use processor::Ended;

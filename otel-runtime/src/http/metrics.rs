@@ -6,6 +6,8 @@
 //! the method, the route template, the status code, the scheme, the
 //! protocol version and `error.type`; never a path or a query.
 
+use std::sync::OnceLock;
+
 use opentelemetry::global;
 #[cfg(feature = "tower")]
 use opentelemetry::metrics::UpDownCounter;
@@ -16,8 +18,35 @@ const BOUNDARIES: [f64; 14] = [
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 ];
 
-/// This crate's meter. Asked for on every request, as the tracer is: the
-/// global provider may be replaced.
+/// The instruments, made once from the meter provider that `init`
+/// installed: making one costs some 600 ns, as much as a request's span
+/// (`BENCHMARKS.md`, "Function metrics"). Without `init`'s, each request
+/// makes the one it needs, from the global provider, which may be
+/// replaced.
+struct Instruments {
+    #[cfg(feature = "tower")]
+    server_duration: Histogram<f64>,
+    #[cfg(feature = "tower")]
+    server_active_requests: UpDownCounter<i64>,
+    #[cfg(feature = "reqwest")]
+    client_duration: Histogram<f64>,
+}
+
+/// `pick` of the instruments made once, when `init` installed the provider.
+fn kept<T>(pick: impl FnOnce(&Instruments) -> T) -> Option<T> {
+    static KEPT: OnceLock<Instruments> = OnceLock::new();
+    crate::engine::meter_installed().then(|| {
+        pick(KEPT.get_or_init(|| Instruments {
+            #[cfg(feature = "tower")]
+            server_duration: make_server_duration(),
+            #[cfg(feature = "tower")]
+            server_active_requests: make_server_active_requests(),
+            #[cfg(feature = "reqwest")]
+            client_duration: make_client_duration(),
+        }))
+    })
+}
+
 fn meter() -> Meter {
     global::meter_with_scope(super::scope())
 }
@@ -34,6 +63,11 @@ fn duration(name: &'static str, description: &'static str) -> Histogram<f64> {
 /// `http.server.request.duration`.
 #[cfg(feature = "tower")]
 pub(super) fn server_duration() -> Histogram<f64> {
+    kept(|made| made.server_duration.clone()).unwrap_or_else(make_server_duration)
+}
+
+#[cfg(feature = "tower")]
+fn make_server_duration() -> Histogram<f64> {
     duration(
         "http.server.request.duration",
         "Duration of HTTP server requests.",
@@ -43,6 +77,11 @@ pub(super) fn server_duration() -> Histogram<f64> {
 /// `http.server.active_requests`.
 #[cfg(feature = "tower")]
 pub(super) fn server_active_requests() -> UpDownCounter<i64> {
+    kept(|made| made.server_active_requests.clone()).unwrap_or_else(make_server_active_requests)
+}
+
+#[cfg(feature = "tower")]
+fn make_server_active_requests() -> UpDownCounter<i64> {
     meter()
         .i64_up_down_counter("http.server.active_requests")
         .with_unit("{request}")
@@ -53,6 +92,11 @@ pub(super) fn server_active_requests() -> UpDownCounter<i64> {
 /// `http.client.request.duration`.
 #[cfg(feature = "reqwest")]
 pub(super) fn client_duration() -> Histogram<f64> {
+    kept(|made| made.client_duration.clone()).unwrap_or_else(make_client_duration)
+}
+
+#[cfg(feature = "reqwest")]
+fn make_client_duration() -> Histogram<f64> {
     duration(
         "http.client.request.duration",
         "Duration of HTTP client requests.",
