@@ -18,7 +18,7 @@ use super::callsite::{self, CallSite};
 use super::{clock, provider, reentry};
 
 /// The histogram's name.
-pub(crate) const NAME: &str = "code.function.duration";
+const NAME: &str = "code.function.duration";
 
 /// The bucket boundaries, in seconds: the semantic conventions' for
 /// request durations (`http.server.request.duration`, from 5 ms to 10 s),
@@ -82,7 +82,8 @@ pub(crate) fn meter_installed() -> bool {
     HISTOGRAM.get().is_some()
 }
 
-/// The instrumentation scope of the histogram.
+/// The instrumentation scope of this crate's own telemetry: the function
+/// histogram, and the HTTP integrations' spans and metrics.
 pub(crate) fn scope() -> InstrumentationScope {
     InstrumentationScope::builder("otel-runtime")
         .with_version(env!("CARGO_PKG_VERSION"))

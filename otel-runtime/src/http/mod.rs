@@ -41,9 +41,7 @@ fn tracer() -> BoxedTracer {
 
 /// The instrumentation scope of this crate's HTTP spans and metrics.
 fn scope() -> InstrumentationScope {
-    InstrumentationScope::builder("otel-runtime")
-        .with_version(env!("CARGO_PKG_VERSION"))
-        .build()
+    crate::engine::metrics_scope()
 }
 
 /// `http.request.method` as the conventions want it: one of the known
