@@ -18,6 +18,7 @@ use python::Receiver;
 use serde_json::Value;
 use sqlx::SqlitePool;
 use tower_http::trace::TraceLayer;
+use tracing::Instrument as _;
 
 /// The handler: stores the order, in a traced call.
 async fn place(State(pool): State<SqlitePool>, Path(id): Path<i64>) -> String {
@@ -33,6 +34,13 @@ async fn store(pool: &SqlitePool, id: i64) -> Result<u64, sqlx::Error> {
     let done = sqlx::query("INSERT INTO orders (id) VALUES (?)")
         .bind(id)
         .execute(pool)
+        .await?;
+    // The README's way to file a library's worker events under the call:
+    // a `tracing` span of its own, made inside it.
+    sqlx::query("SELECT id FROM orders WHERE id = ?")
+        .bind(id)
+        .fetch_one(pool)
+        .instrument(tracing::info_span!("check"))
         .await?;
     Ok(done.rows_affected())
 }
@@ -85,7 +93,7 @@ fn a_request_through_tower_http_and_sqlx_is_one_trace_with_its_records() {
         printed.stderr
     );
 
-    let spans = receiver.spans(2);
+    let spans = receiver.spans(3);
     let span = |name: &str| -> &Value {
         spans
             .iter()
@@ -101,8 +109,10 @@ fn a_request_through_tower_http_and_sqlx_is_one_trace_with_its_records() {
     assert_eq!(store["parent_span_id"], request["span_id"]);
     assert_eq!(store["trace_id"], request["trace_id"]);
     assert_eq!(store["attributes"]["id"], 7);
+    let check = span("check");
+    assert_eq!(check["parent_span_id"], store["span_id"]);
 
-    let logs = receiver.logs(5);
+    let logs = receiver.logs(6);
     let record = |what: &dyn Fn(&Value) -> bool, name: &str| -> Value {
         logs.iter()
             .find(|&log| what(log))
@@ -150,4 +160,9 @@ fn a_request_through_tower_http_and_sqlx_is_one_trace_with_its_records() {
     // span current where the query was made (`tracing::Span::current()`),
     // which is the request's: a traced call is not a `tracing` span.
     assert_eq!(inserted["span_id"], request["span_id"], "{inserted}");
+    // Given a `tracing` span inside the call, the worker files its events
+    // there.
+    let checked = record(&query("SELECT"), "SELECT");
+    assert_eq!(checked["trace_id"], request["trace_id"], "{checked}");
+    assert_eq!(checked["span_id"], check["span_id"], "{checked}");
 }
