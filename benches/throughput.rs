@@ -14,7 +14,8 @@
 //! processor over that exporter.
 //!
 //! `cargo bench --bench throughput` (or `-- SECONDS THREADS`). It prints
-//! one table; it asserts nothing about time.
+//! one table; it asserts nothing about time. With `--paced`, it measures
+//! instead the highest rate exported in full at a set pace (`paced`).
 
 mod common;
 
@@ -108,9 +109,14 @@ impl Phase {
     }
 }
 
-/// Calls `work` from `threads` threads for `seconds`, timing every 64th
-/// call.
+/// Calls `work` from `threads` threads for `seconds`, timing one call in
+/// 64; as fast as they can, or at `THROUGHPUT_PACE` calls per second in
+/// all (`--paced`).
 fn run(threads: usize, seconds: f64, work: impl Fn() -> u64 + Clone + Send + 'static) -> Phase {
+    let pace = std::env::var("THROUGHPUT_PACE")
+        .ok()
+        .and_then(|pace| pace.parse::<f64>().ok())
+        .map(|pace| pace / threads as f64);
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let workers: Vec<_> = (0..threads)
@@ -120,7 +126,8 @@ fn run(threads: usize, seconds: f64, work: impl Fn() -> u64 + Clone + Send + 'st
             std::thread::spawn(move || {
                 let (mut calls, mut samples) = (0u64, Vec::new());
                 while !stop.load(Ordering::Relaxed) {
-                    if calls % 64 == 0 {
+                    // Not the call right after a pause (below).
+                    if calls % 64 == 32 {
                         let at = Instant::now();
                         std::hint::black_box(work());
                         samples.push(at.elapsed());
@@ -128,6 +135,10 @@ fn run(threads: usize, seconds: f64, work: impl Fn() -> u64 + Clone + Send + 'st
                         std::hint::black_box(work());
                     }
                     calls += 1;
+                    if let (Some(pace), 0) = (pace, calls % 64) {
+                        let due = started + Duration::from_secs_f64(calls as f64 / pace);
+                        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+                    }
                 }
                 (calls, samples)
             })
@@ -223,6 +234,10 @@ fn main() {
         return child(setup, threads, seconds);
     }
 
+    if args.iter().any(|arg| arg == "--paced") {
+        return paced(seconds);
+    }
+
     // The same calls, their spans discarded by the exporter at once: made
     // by `#[traced]`, and by hand with the raw SDK.
     let idle = child_phase(threads, seconds, Setup::Discarding, None);
@@ -240,6 +255,64 @@ fn main() {
         .port();
     let dead = child_phase(threads, seconds, Setup::Init, Some(dead_port));
     print_table(threads, seconds, &idle, &raw, &busy, received, &dead);
+}
+
+/// Spans per second at a set pace, not a flood: for 1 and 4 calling
+/// threads, rates doubling from 25,000 spans per second, each in a child
+/// set up by `init` exporting over gRPC to the receiver on loopback (with
+/// the `OTEL_BSP_*` settings of this process's environment); how many the
+/// receiver got, and the calls' latency. The highest rate it gets in full
+/// is the sustained rate; at that rate, the same calls with an exporter
+/// that discards give the p99 to compare with.
+fn paced(seconds: f64) {
+    let received = Arc::new(AtomicU64::new(0));
+    let (port, _receiver) = start_receiver(Arc::clone(&received));
+    let setting =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
+    println!(
+        "paced: {seconds} s per rate, OTLP gRPC to loopback, queue {}, batch {}, {} export(s) at once",
+        setting("OTEL_BSP_MAX_QUEUE_SIZE", "2048"),
+        setting("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "512"),
+        setting("OTEL_BSP_MAX_CONCURRENT_EXPORTS", "1"),
+    );
+    println!("| threads | asked per s | made per s | received | lost | p50 call | p99 call |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    let mut sustained = Vec::new();
+    for threads in [1, 4] {
+        let mut pace = 25_000.0;
+        let mut best = None;
+        loop {
+            let before = received.load(Ordering::Relaxed);
+            let child = child_phase_paced(threads, seconds, Setup::Init, Some(port), pace);
+            let got = received.load(Ordering::Relaxed) - before;
+            let phase = &child.phase;
+            let lost = phase.calls.saturating_sub(got);
+            println!(
+                "| {threads} | {pace:.0} | {:.0} | {got} | {lost} | {:?} | {:?} |",
+                phase.calls as f64 / phase.seconds,
+                phase.p50,
+                phase.p99
+            );
+            // Past what the exporter keeps up with, or what the callers
+            // can make: higher rates say nothing more.
+            if lost > 0 || (phase.calls as f64 / phase.seconds) < 0.9 * pace || pace >= 3.2e6 {
+                break;
+            }
+            best = Some((pace, phase.p99));
+            pace *= 2.0;
+        }
+        if let Some((pace, p99)) = best {
+            let idle = child_phase_paced(threads, seconds, Setup::Discarding, None, pace);
+            sustained.push((threads, pace, p99, idle.phase.p99));
+        }
+    }
+    for (threads, pace, p99, idle) in sustained {
+        println!(
+            "{threads} thread(s): sustained {pace:.0} spans per s; p99 {p99:?} exporting, \
+             {idle:?} discarding ({:.2}x)",
+            p99.as_secs_f64() / idle.as_secs_f64()
+        );
+    }
 }
 
 /// The numbers given as arguments of their own (seconds, threads).
@@ -269,10 +342,38 @@ struct ChildPhase {
     exported: u64,
 }
 
+/// Runs a child set up as `setup` says (exporting over gRPC to `port` when
+/// there is one), whose threads make `pace` spans per second in all.
+fn child_phase_paced(
+    threads: usize,
+    seconds: f64,
+    setup: Setup,
+    port: Option<u16>,
+    pace: f64,
+) -> ChildPhase {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    // Spans only: the receiver takes no metrics or logs.
+    command
+        .env("THROUGHPUT_PACE", pace.to_string())
+        .env("OTEL_METRICS_EXPORTER", "none")
+        .env("OTEL_LOGS_EXPORTER", "none");
+    run_child(command, threads, seconds, setup, port)
+}
+
 /// Runs a child set up as `setup` says, exporting over gRPC to `port` when
 /// there is one; passes on what it said about loss.
 fn child_phase(threads: usize, seconds: f64, setup: Setup, port: Option<u16>) -> ChildPhase {
-    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    let command = std::process::Command::new(std::env::current_exe().unwrap());
+    run_child(command, threads, seconds, setup, port)
+}
+
+fn run_child(
+    mut command: std::process::Command,
+    threads: usize,
+    seconds: f64,
+    setup: Setup,
+    port: Option<u16>,
+) -> ChildPhase {
     command.args([
         seconds.to_string(),
         threads.to_string(),
