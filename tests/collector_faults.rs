@@ -10,6 +10,8 @@ mod support;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use otel_runtime::{export_stats, traced};
@@ -127,20 +129,32 @@ fn a_full_queue_drops_spans_and_says_how_many() {
     );
 }
 
-/// A collector that answers every OTLP/HTTP request (with success) only
-/// after `delay`.
-fn slow_collector(delay: Duration) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || answer_late(stream, delay));
-        }
-    });
-    port
+/// What a slow collector held: requests answered, being answered now, and
+/// the most at once.
+#[derive(Debug, Default)]
+struct Held {
+    answered: AtomicUsize,
+    now: AtomicUsize,
+    most: AtomicUsize,
 }
 
-fn answer_late(stream: TcpStream, delay: Duration) {
+/// A collector that answers every OTLP/HTTP request (with success) only
+/// after `delay`; what it held.
+fn slow_collector(delay: Duration) -> (u16, Arc<Held>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = Arc::new(Held::default());
+    let counting = Arc::clone(&held);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let held = Arc::clone(&counting);
+            std::thread::spawn(move || answer_late(stream, delay, &held));
+        }
+    });
+    (port, held)
+}
+
+fn answer_late(stream: TcpStream, delay: Duration, held: &Held) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut writer = stream;
     loop {
@@ -163,13 +177,50 @@ fn answer_late(stream: TcpStream, delay: Duration) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
+        let now = held.now.fetch_add(1, Ordering::SeqCst) + 1;
+        held.most.fetch_max(now, Ordering::SeqCst);
         std::thread::sleep(delay);
+        held.now.fetch_sub(1, Ordering::SeqCst);
+        held.answered.fetch_add(1, Ordering::SeqCst);
         // An empty ExportTraceServiceResponse: everything accepted.
         let reply =
             "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n";
         if writer.write_all(reply.as_bytes()).is_err() {
             return;
         }
+    }
+}
+
+/// Four batches' worth of spans, all delivered before the guard returns.
+fn four_batches() {
+    let guard = otel_runtime::init().unwrap();
+    for n in 0..400 {
+        step("batch", n);
+    }
+    drop(guard);
+}
+
+/// `OTEL_BSP_MAX_CONCURRENT_EXPORTS`: with 4, a collector that takes its
+/// time is sent several batches at once; with the default, one at a time.
+/// Either way every span arrives, and the guard waits for the last.
+#[test]
+fn concurrent_exports_overlap_up_to_their_number_and_deliver_everything() {
+    let child = support::child(four_batches);
+    for (concurrent, at_once) in [("1", 1..=1), ("4", 2..=4)] {
+        let (port, held) = slow_collector(Duration::from_millis(300));
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let printed = child.run(&[
+            ("OTEL_TRACES_EXPORTER", "otlp"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+            ("OTEL_METRICS_EXPORTER", "none"),
+            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "100"),
+            ("OTEL_BSP_MAX_CONCURRENT_EXPORTS", concurrent),
+        ]);
+        assert!(!printed.stderr.contains("lost"), "{}", printed.stderr);
+        let most = held.most.load(Ordering::SeqCst);
+        assert!(at_once.contains(&most), "{concurrent}: {most} at once");
+        assert!(held.answered.load(Ordering::SeqCst) >= 4, "{held:?}");
     }
 }
 
@@ -242,7 +293,7 @@ fn flood_a_slow_collector() -> Flooded {
 fn a_slow_collector_under_a_flood_costs_bounded_memory_and_no_waiting() {
     let child = support::child(flood_a_slow_collector);
     let delay = Duration::from_millis(500);
-    let endpoint = format!("http://127.0.0.1:{}", slow_collector(delay));
+    let endpoint = format!("http://127.0.0.1:{}", slow_collector(delay).0);
     let printed = child.run(&[
         ("OTEL_TRACES_EXPORTER", "otlp"),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),

@@ -13,8 +13,10 @@
 //! soon as a batch is full, on a thread of its own.
 //!
 //! A span that `#[traced]` made directly comes as a record (see
-//! `engine::record`), which the export thread makes into `SpanData`:
-//! what that allocates, the export thread allocates and frees itself.
+//! `engine::record`). The export thread hands each batch to an [`Export`]:
+//! an SDK exporter's turns records into `SpanData` there (what that
+//! allocates, the export thread allocates and frees itself); `init`'s OTLP
+//! exporter (`init::wire`) encodes them as they are.
 //!
 //! How many spans may wait is bounded in front of this processor, by the
 //! pipeline's counted queue (`loss`), so a buffer never grows past that.
@@ -43,6 +45,11 @@ use super::reentry;
 /// How long `force_flush` waits for the export thread, as the SDK's batch
 /// processor does.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How often the export thread looks for exports that have finished while
+/// some are in flight: each is counted (`export_stats`, loss reports) at
+/// most this long after it finishes.
+const IN_FLIGHT_CHECK: Duration = Duration::from_millis(10);
 
 /// When the export thread exports, and how many spans at a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,9 +93,92 @@ enum Message {
     Resource(Resource),
 }
 
+/// A finished span as the export thread hands it on.
+#[derive(Debug)]
+pub(crate) enum ExportItem {
+    /// Made directly (`engine::direct`).
+    Record(Record),
+    /// Made by the SDK's tracer.
+    Span(SpanData),
+}
+
+impl ExportItem {
+    /// The span as the SDK's exporters take it.
+    fn into_span_data(self) -> SpanData {
+        match self {
+            ExportItem::Record(record) => record.into_span_data(),
+            ExportItem::Span(span) => span,
+        }
+    }
+}
+
+/// How one batch's export went: how many spans it had, and its result.
+pub(crate) type Outcome = (usize, OTelSdkResult);
+
+/// What the export thread hands each batch to: an SDK exporter, which
+/// takes `SpanData` ([`SpanDataExport`]), or one that takes the spans as
+/// they are (the OTLP encoder of `init::wire`).
+pub(crate) trait Export: Send + 'static {
+    /// Hands `batch` on, which it may empty (the export thread empties it
+    /// after, and keeps its room for the next batch), and pushes onto
+    /// `done` how the exports that finished meanwhile went: this batch's,
+    /// or, for an exporter that leaves exports in flight, earlier ones'.
+    fn export(&mut self, batch: &mut Vec<ExportItem>, done: &mut Vec<Outcome>);
+
+    /// Waits for the exports in flight, and pushes how they went.
+    fn flush(&mut self, _done: &mut Vec<Outcome>) {}
+
+    /// Whether exports are in flight: the export thread then calls
+    /// [`reap`](Export::reap) every `IN_FLIGHT_CHECK`.
+    fn in_flight(&self) -> bool {
+        false
+    }
+
+    /// Pushes how the exports that have finished went, without waiting.
+    fn reap(&mut self, _done: &mut Vec<Outcome>) {}
+
+    fn shutdown(&mut self) -> OTelSdkResult;
+
+    fn set_resource(&mut self, resource: &Resource);
+}
+
+/// An SDK exporter behind the batch processor: each record is made into
+/// `SpanData` on the export thread, and each export waited for.
+#[derive(Debug)]
+pub(crate) struct SpanDataExport<E>(pub E);
+
+impl<E: SpanExporter + 'static> Export for SpanDataExport<E> {
+    fn export(&mut self, batch: &mut Vec<ExportItem>, done: &mut Vec<Outcome>) {
+        let spans: Vec<SpanData> = batch.drain(..).map(ExportItem::into_span_data).collect();
+        let count = spans.len();
+        done.push((count, futures_executor::block_on(self.0.export(spans))));
+    }
+
+    fn shutdown(&mut self) -> OTelSdkResult {
+        self.0.shutdown()
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.0.set_resource(resource);
+    }
+}
+
+/// The last failure among `done`, which it empties.
+fn last_failure(done: &mut Vec<Outcome>) -> OTelSdkResult {
+    done.drain(..)
+        .map(|(_, result)| result)
+        .rfind(Result::is_err)
+        .unwrap_or(Ok(()))
+}
+
 impl Batch {
     /// Starts the export thread, which owns `exporter`.
     pub(crate) fn new<E: SpanExporter + 'static>(exporter: E, schedule: Schedule) -> Batch {
+        Batch::exporting(SpanDataExport(exporter), schedule)
+    }
+
+    /// Starts the export thread, which owns `export`.
+    pub(crate) fn exporting<X: Export>(export: X, schedule: Schedule) -> Batch {
         let buffers = Arc::new(Buffers {
             threads: ThreadLocal::new(),
             waiting: AtomicUsize::new(0),
@@ -101,12 +191,14 @@ impl Batch {
         let (messages, inbox) = std::sync::mpsc::sync_channel(64);
         let worker = Worker {
             buffers: buffers.clone(),
-            exporter,
+            exporter: export,
             inbox,
             // A delay of 0 would spin; a millisecond is as good as none.
             delay: schedule.delay.max(Duration::from_millis(1)),
             taken: Vec::new(),
             emptied: Vec::new(),
+            batch: Vec::new(),
+            done: Vec::new(),
         };
         let worker = std::thread::Builder::new()
             .name("otel_runtime export".into())
@@ -300,16 +392,20 @@ struct Worker<E> {
     /// Buffers exported, empty, for the threads' next ones: a buffer keeps
     /// its room as it goes round, so that a thread seldom grows one.
     emptied: Vec<Finished>,
+    /// The batch being exported, kept with its room.
+    batch: Vec<ExportItem>,
+    /// How the exports that finished went, until told.
+    done: Vec<Outcome>,
 }
 
-impl<E: SpanExporter> Worker<E> {
+impl<E: Export> Worker<E> {
     fn run(mut self) {
         // What the exporter does (an HTTP client's own spans) is not traced.
         let _suppressed = Context::enter_telemetry_suppressed_scope();
         super::reentry::within(|| {
             let mut next = Instant::now().checked_add(self.delay);
             loop {
-                let message = match next {
+                let message = match self.wake_at(next) {
                     Some(at) => self
                         .inbox
                         .recv_timeout(at.saturating_duration_since(Instant::now())),
@@ -326,18 +422,28 @@ impl<E: SpanExporter> Worker<E> {
                         self.exporter.set_resource(&resource);
                         continue;
                     }
+                    // Woken before the delay, for exports in flight.
+                    Err(RecvTimeoutError::Timeout)
+                        if next.is_some_and(|at| Instant::now() < at) =>
+                    {
+                        self.exporter.reap(&mut self.done);
+                        self.done.clear();
+                        continue;
+                    }
                     Ok(Message::Export) => {
                         self.buffers.announced.store(false, Ordering::Relaxed);
-                        let _ = self.export();
+                        self.export();
+                        self.done.clear();
                     }
                     Err(RecvTimeoutError::Timeout) => {
-                        let _ = self.export();
+                        self.export();
+                        self.done.clear();
                     }
                     Ok(Message::Flush(answer)) => {
-                        let _ = answer.send(self.export());
+                        let _ = answer.send(self.flushed());
                     }
                     Ok(Message::Shutdown(answer)) => {
-                        let result = self.export();
+                        let result = self.flushed();
                         let _ = self.exporter.shutdown();
                         let _ = answer.send(result);
                         return;
@@ -349,10 +455,29 @@ impl<E: SpanExporter> Worker<E> {
         });
     }
 
-    /// Exports every span waiting now, in batches; the last failure, if any.
-    fn export(&mut self) -> OTelSdkResult {
+    /// When to wake: at `next`, the delay's end, or sooner while exports
+    /// are in flight, to count each soon after it finishes.
+    fn wake_at(&self, next: Option<Instant>) -> Option<Instant> {
+        if !self.exporter.in_flight() {
+            return next;
+        }
+        let soon = Instant::now() + IN_FLIGHT_CHECK;
+        Some(next.map_or(soon, |next| next.min(soon)))
+    }
+
+    /// Exports every span waiting now and waits for every export in
+    /// flight; the last failure, if any.
+    fn flushed(&mut self) -> OTelSdkResult {
+        self.export();
+        self.exporter.flush(&mut self.done);
+        last_failure(&mut self.done)
+    }
+
+    /// Exports every span waiting now, in batches. An export's failure is
+    /// counted and reported by the exporter's wrapper (`loss::Counted`);
+    /// only a flush or a shutdown hands it on.
+    fn export(&mut self) {
         self.buffers.take_all(&mut self.taken, &mut self.emptied);
-        let mut result = Ok(());
         let mut heads: Vec<Head<'_>> = self
             .taken
             .iter_mut()
@@ -364,17 +489,15 @@ impl<E: SpanExporter> Worker<E> {
             })
             .collect();
         loop {
-            let batch = next_batch(&mut heads, self.buffers.max_batch);
-            if batch.is_empty() {
+            next_batch(&mut heads, self.buffers.max_batch, &mut self.batch);
+            if self.batch.is_empty() {
                 break;
             }
-            if let Err(error) = futures_executor::block_on(self.exporter.export(batch)) {
-                result = Err(error);
-            }
+            self.exporter.export(&mut self.batch, &mut self.done);
+            self.batch.clear();
         }
         drop(heads);
         self.emptied.append(&mut self.taken);
-        result
     }
 }
 
@@ -382,10 +505,10 @@ impl<E: SpanExporter> Worker<E> {
 /// from one queue: a span that ended before its parent never comes in a
 /// later batch (the console prints a trace when its root comes, and a
 /// later child on its own). Each buffer is in that order already.
-fn next_batch(heads: &mut [Head<'_>], max: usize) -> Vec<SpanData> {
+fn next_batch(heads: &mut [Head<'_>], max: usize, batch: &mut Vec<ExportItem>) {
     // At its final size: growing it would move every span again.
     let left: usize = heads.iter().map(Head::len).sum();
-    let mut batch = Vec::with_capacity(left.min(max));
+    batch.reserve(left.min(max));
     while batch.len() < max {
         let first = heads
             .iter()
@@ -397,7 +520,6 @@ fn next_batch(heads: &mut [Head<'_>], max: usize) -> Vec<SpanData> {
             None => break,
         }
     }
-    batch
 }
 
 /// What is left of one kind of spans of one thread's buffer. Looked at in
@@ -423,11 +545,10 @@ impl Head<'_> {
         }
     }
 
-    /// The next span, made into `SpanData` if it is a record.
-    fn next_span(&mut self) -> Option<SpanData> {
+    fn next_span(&mut self) -> Option<ExportItem> {
         match self {
-            Head::Records(records) => records.next().map(Record::into_span_data),
-            Head::Spans(spans) => spans.next(),
+            Head::Records(records) => records.next().map(ExportItem::Record),
+            Head::Spans(spans) => spans.next().map(ExportItem::Span),
         }
     }
 }

@@ -93,7 +93,7 @@ impl fmt::Write for Bounded {
 }
 
 /// The first `chars` characters of `text`.
-fn prefix(text: &str, chars: usize) -> &str {
+pub(crate) fn prefix(text: &str, chars: usize) -> &str {
     // A byte count within the limit is a character count within it too.
     if text.len() <= chars {
         return text;
@@ -128,7 +128,7 @@ fn cut_all(attributes: &mut [KeyValue], limit: usize) {
 
 /// Cuts every text value of `span`: its attributes, its events' and its
 /// links'.
-fn cut_span(span: &mut SpanData, limit: usize) {
+pub(crate) fn cut_span(span: &mut SpanData, limit: usize) {
     cut_all(&mut span.attributes, limit);
     for event in &mut span.events.events {
         cut_all(&mut event.attributes, limit);

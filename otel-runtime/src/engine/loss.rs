@@ -20,6 +20,7 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
+use super::batch::{Export, ExportItem, Outcome};
 use super::processor::{Ended, Processor};
 
 /// The counts and the rate-limited warnings of one signal's exports.
@@ -314,6 +315,58 @@ impl<E: SpanExporter> SpanExporter for Counted<E> {
     }
 }
 
+impl<X: Export> Export for Counted<X> {
+    fn export(&mut self, batch: &mut Vec<ExportItem>, done: &mut Vec<Outcome>) {
+        let (from, spans) = (done.len(), batch.len());
+        let inner = &mut self.inner;
+        if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(|| inner.export(batch, done)))
+        {
+            done.push((spans, Err(panicked(&*panic))));
+        }
+        self.count(&done[from..]);
+    }
+
+    fn flush(&mut self, done: &mut Vec<Outcome>) {
+        self.counting(done, |inner, done| inner.flush(done));
+    }
+
+    fn in_flight(&self) -> bool {
+        self.inner.in_flight()
+    }
+
+    fn reap(&mut self, done: &mut Vec<Outcome>) {
+        self.counting(done, |inner, done| inner.reap(done));
+    }
+
+    fn shutdown(&mut self) -> OTelSdkResult {
+        self.inner.shutdown()
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
+impl<X> Counted<X> {
+    fn count(&self, outcomes: &[Outcome]) {
+        for (spans, result) in outcomes {
+            SPANS.exported(&self.queue, *spans, result);
+        }
+    }
+
+    /// Runs `step` (which pushes outcomes of exports that finished, for
+    /// none of which it knows the spans' count if it panics) and counts
+    /// what it pushed.
+    fn counting(&mut self, done: &mut Vec<Outcome>, step: impl FnOnce(&mut X, &mut Vec<Outcome>)) {
+        let from = done.len();
+        let inner = &mut self.inner;
+        if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(|| step(inner, done))) {
+            done.push((0, Err(panicked(&*panic))));
+        }
+        self.count(&done[from..]);
+    }
+}
+
 /// The result of `export`, a panic in it made a failed export: a panic
 /// would end the exporting thread, and every later item would be lost
 /// without a word.
@@ -321,12 +374,15 @@ pub(crate) async fn unpanicked(export: impl Future<Output = OTelSdkResult>) -> O
     AssertUnwindSafe(export)
         .catch_unwind()
         .await
-        .unwrap_or_else(|panic| {
-            Err(OTelSdkError::InternalFailure(format!(
-                "the exporter panicked: {}",
-                super::panic::payload_message(&*panic)
-            )))
-        })
+        .unwrap_or_else(|panic| Err(panicked(&*panic)))
+}
+
+/// An exporter's panic, as a failed export.
+fn panicked(panic: &(dyn std::any::Any + Send)) -> OTelSdkError {
+    OTelSdkError::InternalFailure(format!(
+        "the exporter panicked: {}",
+        super::panic::payload_message(panic)
+    ))
 }
 
 /// One line on standard error, at most once per interval; one per cause,

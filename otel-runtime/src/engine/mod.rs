@@ -42,6 +42,8 @@ mod panic;
 mod processor;
 mod provider;
 pub(crate) mod record;
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+pub(crate) use record::{Attribute, Record};
 mod reentry;
 mod relations;
 mod route;
@@ -57,14 +59,22 @@ pub use metrics::function_metrics;
 pub use relations::{IntoLink, IntoParent, Relations};
 pub use span::{Active, Entered, Starting, start, start_with};
 
+#[cfg(all(test, any(feature = "otlp-grpc", feature = "otlp-http")))]
+pub(crate) use batch::tests::span as batch_tests_span;
 pub(crate) use batch::{Batch, Schedule};
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+pub(crate) use batch::{Export, ExportItem, Outcome};
 pub(crate) use errors::ErrorText;
 #[cfg(feature = "tracing")]
 pub(crate) use errors::record_error_event;
 pub(crate) use install::{Built, Setup, build, install, install_other};
+#[cfg(all(test, any(feature = "otlp-grpc", feature = "otlp-http")))]
+pub(crate) use limits::cut_span;
 #[cfg(feature = "tracing")]
 pub(crate) use limits::format as format_user;
 pub(crate) use limits::{Truncating, set_value_length};
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+pub(crate) use limits::{prefix as value_prefix, value_length};
 #[cfg(feature = "tracing")]
 pub(crate) use loss::LOG_RECORDS;
 pub(crate) use loss::{

@@ -11,13 +11,13 @@
 use std::borrow::Cow;
 use std::time::SystemTime;
 
-use opentelemetry::trace::{Event, Link, SpanContext, SpanId, Status};
-use opentelemetry::{InstrumentationScope, KeyValue};
+use opentelemetry::trace::{Event, Link, SpanContext, SpanId, SpanKind, Status};
+use opentelemetry::{InstrumentationScope, KeyValue, Value};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLimits, SpanLinks};
 use smallvec::SmallVec;
 
 use super::arg::Arg;
-use super::callsite::{CallSite, code_attributes};
+use super::callsite::{CallSite, code_attributes, function_of};
 
 /// How many arguments a record keeps without an allocation.
 const INLINE_ARGS: usize = 3;
@@ -206,6 +206,101 @@ impl Record {
                 .build(),
         }
     }
+}
+
+/// A record read in place, for an exporter that encodes it without making
+/// it `SpanData` first (`init::wire`): the same fields `into_span_data`
+/// gives.
+#[cfg_attr(
+    not(any(feature = "otlp-grpc", feature = "otlp-http")),
+    allow(dead_code)
+)]
+impl Record {
+    pub(crate) fn name(&self) -> &str {
+        match self.more.as_deref().and_then(|more| more.name.as_deref()) {
+            Some(name) => name,
+            None => self.site.name,
+        }
+    }
+
+    pub(crate) fn kind(&self) -> &SpanKind {
+        &self.site.kind
+    }
+
+    pub(crate) fn start_time(&self) -> SystemTime {
+        self.start_time
+    }
+
+    /// The instrumentation scope's name and version.
+    pub(crate) fn scope(&self) -> (&'static str, &'static str) {
+        (self.site.scope_name, self.site.scope_version)
+    }
+
+    /// Calls `f` on each attribute kept under the limit, in order (as
+    /// `into_span_data` orders them); returns how many were dropped.
+    pub(crate) fn attributes(&self, mut f: impl FnMut(&str, Attribute<'_>)) -> u32 {
+        let limit = self.limits.max_attributes_per_span as usize;
+        let set = self
+            .more
+            .as_deref()
+            .map_or(&[][..], |more| &more.attributes[..]);
+        let code = [
+            (
+                "code.function.name",
+                Attribute::Text(function_of(self.site)),
+            ),
+            ("code.file.path", Attribute::Text(self.site.file)),
+            (
+                "code.line.number",
+                Attribute::Int(i64::from(self.site.line)),
+            ),
+        ];
+        let args = self.args.iter().map(|(key, value)| {
+            let value = match value {
+                Arg::Short(text) => Attribute::Text(text.as_str()),
+                Arg::Value(value) => Attribute::Value(value),
+            };
+            (*key, value)
+        });
+        let set_later = set
+            .iter()
+            .map(|kv| (kv.key.as_str(), Attribute::Value(&kv.value)));
+        let all = code.into_iter().chain(args).chain(set_later);
+        let total = CODE_ATTRIBUTES + self.args.len() + set.len();
+        for (key, value) in all.take(limit) {
+            f(key, value);
+        }
+        let dropped = u32::try_from(total.saturating_sub(limit)).unwrap_or(u32::MAX);
+        self.more
+            .as_deref()
+            .map_or(0, |more| more.dropped_attributes_count)
+            + dropped
+    }
+
+    pub(crate) fn events(&self) -> Option<&SpanEvents> {
+        self.more.as_deref().map(|more| &more.events)
+    }
+
+    pub(crate) fn links(&self) -> Option<&SpanLinks> {
+        self.more.as_deref().map(|more| &more.links)
+    }
+
+    pub(crate) fn status(&self) -> &Status {
+        static UNSET: Status = Status::Unset;
+        self.more.as_deref().map_or(&UNSET, |more| &more.status)
+    }
+}
+
+/// An attribute's value as a record holds it.
+#[cfg_attr(
+    not(any(feature = "otlp-grpc", feature = "otlp-http")),
+    allow(dead_code)
+)]
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Attribute<'a> {
+    Text(&'a str),
+    Int(i64),
+    Value(&'a Value),
 }
 
 /// `code.function.name`, `code.file.path`, `code.line.number`.

@@ -13,6 +13,8 @@ mod propagators;
 mod resource;
 #[cfg(feature = "tls")]
 mod tls;
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+mod wire;
 // The same interface, refusing certificate files: this build has no TLS.
 #[cfg(not(feature = "tls"))]
 #[path = "no_tls.rs"]
@@ -508,6 +510,7 @@ impl Builder {
                 delay: env.schedule_delay,
                 max_batch: env.max_export_batch_size,
             },
+            max_concurrent_exports: env.max_concurrent_exports,
         };
         let mut processors = Vec::new();
         let mut console = false;

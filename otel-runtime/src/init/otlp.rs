@@ -59,6 +59,11 @@ pub(crate) fn shutting_down() {
     SHUTTING_DOWN.store(true, Ordering::Release);
 }
 
+/// Whether the exports from now on are the last ones.
+pub(super) fn is_shutting_down() -> bool {
+    SHUTTING_DOWN.load(Ordering::Acquire)
+}
+
 /// What the exporter is built with, resolved from the `OTEL_EXPORTER_OTLP_*`
 /// variables by `env`, and handed to `opentelemetry-otlp` in code, which
 /// takes precedence over its own reading of them: a blank `…_TRACES_…`
@@ -214,7 +219,7 @@ fn missing_transport(protocol: OtlpProtocol) -> String {
 
 /// The runtime the exporters run on: one worker thread, for the life
 /// of the process (a runtime must not be dropped inside async code).
-fn runtime() -> &'static tokio::runtime::Runtime {
+pub(super) fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
@@ -242,7 +247,7 @@ async fn grace_over() {
 impl<E> OtlpExporter<E> {
     /// The copy for this export, and whether it is one of the last.
     fn pick(&self) -> (Arc<E>, bool) {
-        let last = SHUTTING_DOWN.load(Ordering::Acquire);
+        let last = is_shutting_down();
         let exporter = if last {
             &self.at_shutdown
         } else {
@@ -271,26 +276,36 @@ impl<E> OtlpExporter<E> {
 
 /// Runs `export` on this crate's runtime; one that began before shutdown
 /// is given up [`GRACE_AT_SHUTDOWN`] after shutdown began.
-async fn on_runtime(
+pub(super) async fn on_runtime(
     last: bool,
     export: impl Future<Output = OTelSdkResult> + Send + 'static,
 ) -> OTelSdkResult {
-    runtime()
-        .spawn(async move {
-            let export = std::pin::pin!(export);
-            if last {
-                return export.await;
-            }
-            match select(export, std::pin::pin!(grace_over())).await {
-                Either::Left((result, _)) => result,
-                Either::Right(_) => Err(OTelSdkError::InternalFailure(format!(
-                    "given up at shutdown: the collector had not taken this batch \
-                     {GRACE_AT_SHUTDOWN:?} after shutdown began"
-                ))),
-            }
-        })
-        .await
-        .unwrap_or_else(|error| Err(OTelSdkError::InternalFailure(error.to_string())))
+    joined(spawn_export(last, export).await)
+}
+
+/// Starts `export` on this crate's runtime, as [`on_runtime`] runs it.
+pub(super) fn spawn_export(
+    last: bool,
+    export: impl Future<Output = OTelSdkResult> + Send + 'static,
+) -> tokio::task::JoinHandle<OTelSdkResult> {
+    runtime().spawn(async move {
+        let export = std::pin::pin!(export);
+        if last {
+            return export.await;
+        }
+        match select(export, std::pin::pin!(grace_over())).await {
+            Either::Left((result, _)) => result,
+            Either::Right(_) => Err(OTelSdkError::InternalFailure(format!(
+                "given up at shutdown: the collector had not taken this batch \
+                 {GRACE_AT_SHUTDOWN:?} after shutdown began"
+            ))),
+        }
+    })
+}
+
+/// The result of a spawned export: a panic in it a failed export.
+pub(super) fn joined(result: Result<OTelSdkResult, tokio::task::JoinError>) -> OTelSdkResult {
+    result.unwrap_or_else(|error| Err(OTelSdkError::InternalFailure(error.to_string())))
 }
 
 impl SpanExporter for OtlpExporter<opentelemetry_otlp::SpanExporter> {

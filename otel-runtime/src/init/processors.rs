@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 #[cfg(feature = "console")]
 use crate::console::{ConsoleExporter, OpenRoots, Screen, TrackRoots};
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+use crate::engine::Export;
 use crate::engine::{Batch, Counted, CountedIn, Processor, Queue, Schedule, Truncating};
 
 use super::env::EnvConfig;
@@ -29,8 +31,18 @@ pub(super) fn otlp(env: &EnvConfig, tls: &Tls, batching: Batching) -> Option<Box
         headers: &env.otlp_headers,
         timeout: env.otlp_timeout,
     };
-    match super::otlp::build(&settings, tls) {
-        Ok(exporter) => Some(with_exporter(exporter, batching)),
+    // Over gRPC and HTTP/protobuf, spans are encoded straight to the wire
+    // (`wire`); over HTTP/JSON, through `opentelemetry-otlp`.
+    let built = match super::wire::OtlpSpans::build(&settings, tls, batching.max_concurrent_exports)
+    {
+        Some(Ok(exporter)) => Ok(with_export(exporter, batching)),
+        Some(Err(error)) => Err(error),
+        None => {
+            super::otlp::build(&settings, tls).map(|exporter| with_exporter(exporter, batching))
+        }
+    };
+    match built {
+        Ok(processor) => Some(processor),
         Err(error) => {
             eprintln!("otel_runtime: cannot set up the OTLP exporter: {error}; {FALLBACK}");
             None
@@ -58,6 +70,21 @@ pub(super) fn with_exporter(
     let queue = Queue::new(batching.max_queue_size);
     Box::new(CountedIn {
         inner: batch(exporter, &queue, batching.schedule),
+        queue,
+    })
+}
+
+/// `export` (which takes the spans as the batch processor holds them)
+/// behind a batch processor, both counted.
+#[cfg(any(feature = "otlp-grpc", feature = "otlp-http"))]
+fn with_export(export: impl Export, batching: Batching) -> Box<dyn Processor> {
+    let queue = Queue::new(batching.max_queue_size);
+    let export = Counted {
+        inner: export,
+        queue: queue.clone(),
+    };
+    Box::new(CountedIn {
+        inner: Batch::exporting(export, batching.schedule),
         queue,
     })
 }
@@ -92,6 +119,13 @@ pub(super) struct Batching {
     /// `OTEL_BSP_MAX_QUEUE_SIZE`, at most `env::MAX_QUEUE_SIZE`.
     pub(super) max_queue_size: usize,
     pub(super) schedule: Schedule,
+    /// `OTEL_BSP_MAX_CONCURRENT_EXPORTS`, which only the OTLP span
+    /// exporter over gRPC and HTTP/protobuf honours (read without them).
+    #[cfg_attr(
+        not(any(feature = "otlp-grpc", feature = "otlp-http")),
+        allow(dead_code)
+    )]
+    pub(super) max_concurrent_exports: usize,
 }
 
 /// A batch processor for `exporter`, behind `queue`, which admits spans in

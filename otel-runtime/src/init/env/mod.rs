@@ -142,6 +142,10 @@ pub struct EnvConfig {
     /// `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, at most the queue's size: the most
     /// spans in one export.
     pub max_export_batch_size: usize,
+    /// `OTEL_BSP_MAX_CONCURRENT_EXPORTS`, at most
+    /// [`MAX_CONCURRENT_EXPORTS`]: the most OTLP requests of spans in
+    /// flight at once.
+    pub max_concurrent_exports: usize,
     /// `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`, else
     /// `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`: the most characters a text
     /// value keeps; `None` for no limit, the specification's default.
@@ -267,6 +271,10 @@ impl Endpoint {
 /// by a slip of the keyboard, would let a slow collector take gigabytes.
 pub const MAX_QUEUE_SIZE: usize = 65_536;
 
+/// The most span exports in flight at once: each holds its request (a
+/// batch's worth of bytes) until the collector answers.
+pub const MAX_CONCURRENT_EXPORTS: usize = 64;
+
 /// The propagators of `OTEL_PROPAGATORS` this crate supports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Propagators {
@@ -350,6 +358,7 @@ impl Draft {
             max_queue_size: 0,
             schedule_delay: Duration::ZERO,
             max_export_batch_size: 0,
+            max_concurrent_exports: 0,
             value_length_limit: None,
             logs: LogsEnv {
                 export: SignalEnv::blank(),
@@ -451,6 +460,7 @@ mod tests {
         assert_eq!(config.max_queue_size, 2048);
         assert_eq!(config.schedule_delay, Duration::from_secs(5));
         assert_eq!(config.max_export_batch_size, 512);
+        assert_eq!(config.max_concurrent_exports, 1);
         assert!(config.problems.is_empty());
     }
 
@@ -473,6 +483,28 @@ mod tests {
         assert_eq!(
             config.problems[0].to_string(),
             "OTEL_BSP_MAX_EXPORT_BATCH_SIZE=\"0\": a batch of 0 would export nothing; using the default"
+        );
+    }
+
+    #[test]
+    fn concurrent_exports_are_from_one_to_the_most_allowed() {
+        let exports = |value| read(&[("OTEL_BSP_MAX_CONCURRENT_EXPORTS", value)]);
+        assert_eq!(exports("4").max_concurrent_exports, 4);
+        let none = exports("0");
+        assert_eq!(none.max_concurrent_exports, 1);
+        assert_eq!(
+            none.problems[0].to_string(),
+            "OTEL_BSP_MAX_CONCURRENT_EXPORTS=\"0\": no export at all would export nothing; \
+             using the default"
+        );
+        let many = exports("1000");
+        assert_eq!(many.max_concurrent_exports, MAX_CONCURRENT_EXPORTS);
+        assert!(
+            many.problems[0]
+                .to_string()
+                .ends_with("using the most allowed, 64"),
+            "{}",
+            many.problems[0]
         );
     }
 

@@ -8,7 +8,9 @@ use std::time::Duration;
 use opentelemetry::KeyValue;
 
 use super::OtlpProtocol;
-use super::{ExporterKind, MAX_QUEUE_SIZE, Problem, Propagators, Setting, excerpt};
+use super::{
+    ExporterKind, MAX_CONCURRENT_EXPORTS, MAX_QUEUE_SIZE, Problem, Propagators, Setting, excerpt,
+};
 
 /// A parser, as a row of the table names it. For a field that is itself an
 /// `Option` (`None` when the variable is unset), a usable value is
@@ -152,6 +154,30 @@ pub(super) fn batch_size(setting: &Setting, problems: &mut Vec<Problem>) -> Opti
             problems,
         ),
         size => Some(usize::try_from(size).unwrap_or(usize::MAX)),
+    }
+}
+
+/// The most requests in flight at once (`OTEL_BSP_MAX_CONCURRENT_EXPORTS`):
+/// from 1 to [`MAX_CONCURRENT_EXPORTS`] (more is cut to it).
+pub(super) fn concurrent_exports(setting: &Setting, problems: &mut Vec<Problem>) -> Option<usize> {
+    match bsp_count(setting, problems)? {
+        0 => unusable(
+            setting,
+            "no export at all would export nothing; using the default",
+            problems,
+        ),
+        count if count > MAX_CONCURRENT_EXPORTS as u64 => {
+            problems.push(problem(
+                setting.variable,
+                &setting.value,
+                format!(
+                    "each export in flight holds its request in memory; using the most \
+                     allowed, {MAX_CONCURRENT_EXPORTS}"
+                ),
+            ));
+            Some(MAX_CONCURRENT_EXPORTS)
+        }
+        count => Some(count as usize),
     }
 }
 

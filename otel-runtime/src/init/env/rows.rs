@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use super::OtlpProtocol;
 use super::parse::{
-    Parse, SamplerChoice, as_set, batch_size, bsp_count, bsp_millis, characters, compression,
-    count, exporters, file, flag, headers, millis, otlp_protocol, propagators, queue_size, ratio,
-    resource_attributes, sampler, temporality, text,
+    Parse, SamplerChoice, as_set, batch_size, bsp_millis, characters, compression,
+    concurrent_exports, count, exporters, file, flag, headers, millis, otlp_protocol, propagators,
+    queue_size, ratio, resource_attributes, sampler, temporality, text,
 };
 use super::{Draft, Propagators, Setting};
 
@@ -161,8 +161,8 @@ pub(super) static ROWS: &[&dyn Row] = &[
     &Read { names: &["OTEL_BSP_SCHEDULE_DELAY"],
             parse: bsp_millis, default: Duration::from_millis(5_000),
             set: |d, v| d.config.schedule_delay = v },
-    // An export is bounded by the exporter's own timeout and runs one at a
-    // time, as in the SDK's batch processor: only checked.
+    // An export is bounded by the exporter's own timeout, as in the SDK's
+    // batch processor: only checked.
     &Check { names: &["OTEL_BSP_EXPORT_TIMEOUT"],
              parse: bsp_millis },
     &Read { names: &["OTEL_BSP_MAX_QUEUE_SIZE"],
@@ -171,8 +171,11 @@ pub(super) static ROWS: &[&dyn Row] = &[
     &Read { names: &["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"],
             parse: batch_size, default: 512,
             set: |d, v| d.config.max_export_batch_size = v },
-    &Check { names: &["OTEL_BSP_MAX_CONCURRENT_EXPORTS"],
-             parse: bsp_count },
+    // Honoured by the OTLP span exporter over gRPC and HTTP/protobuf
+    // (`init::wire`); the others export one batch at a time.
+    &Read { names: &["OTEL_BSP_MAX_CONCURRENT_EXPORTS"],
+            parse: concurrent_exports, default: 1,
+            set: |d, v| d.config.max_concurrent_exports = v },
 
 ];
 
