@@ -334,6 +334,37 @@ fn a_slow_collector_under_a_flood_costs_bounded_memory_and_no_waiting() {
     assert!(counted(summary, "were delivered") >= 2048, "{summary}");
 }
 
+/// The README's settings for busy services hold more, and still a bounded
+/// amount: 65,536 queued spans and four requests of 4,096 in flight.
+#[test]
+fn the_busy_service_settings_bound_memory_under_a_flood_too() {
+    let child = support::child(flood_a_slow_collector);
+    let endpoint = format!(
+        "http://127.0.0.1:{}",
+        slow_collector(Duration::from_millis(500)).0
+    );
+    let printed = child.run(&[
+        ("OTEL_TRACES_EXPORTER", "otlp"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_BSP_MAX_QUEUE_SIZE", "65536"),
+        ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "4096"),
+        ("OTEL_BSP_MAX_CONCURRENT_EXPORTS", "4"),
+    ]);
+    let flooded = &printed.returned;
+    let flood = u64::from(FLOOD_THREADS * FLOOD_SPANS_PER_THREAD);
+    let grew = flooded.grew_kib;
+    // Held without a bound, the flood's 300,000 spans would take some
+    // hundreds of megabytes.
+    eprintln!("memory grew by {grew} KiB over {flood} spans");
+    assert!(
+        grew < 48 * 1024,
+        "memory grew by {grew} KiB over {flood} spans"
+    );
+    assert!(flooded.slowest_us < 250_000, "{}", flooded.slowest_us);
+    assert!(flooded.dropped > 0, "{}", printed.stderr);
+}
+
 /// Phases driven by the parent through standard input; each reports on
 /// standard output when it is done.
 fn through_outages() {
