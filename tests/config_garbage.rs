@@ -136,8 +136,15 @@ fn usable(variable: &str, kind: Kind, value: &str, protocol: &str) -> bool {
     let number = value.parse::<u64>().is_ok();
     match kind {
         Text => true,
-        // Kept at most 65,536 (waiting spans hold memory).
-        Number if variable == "OTEL_BSP_MAX_QUEUE_SIZE" => false,
+        // Kept at most 65,536 (waiting spans hold memory), and at most 64
+        // exports in flight (each holds its request): the large numbers
+        // here are over both.
+        Number
+            if variable == "OTEL_BSP_MAX_QUEUE_SIZE"
+                || variable == "OTEL_BSP_MAX_CONCURRENT_EXPORTS" =>
+        {
+            false
+        }
         Number => number,
         // A gRPC endpoint may leave out the scheme (`OTEL_EXPORTER_OTLP_INSECURE`
         // says which): a number is then a host name.
