@@ -49,6 +49,8 @@ mod bridge;
 mod console;
 mod current;
 mod engine;
+#[cfg(feature = "tonic")]
+pub mod grpc;
 #[cfg(any(feature = "tower", feature = "reqwest"))]
 pub mod http;
 mod init;

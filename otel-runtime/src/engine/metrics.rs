@@ -77,7 +77,7 @@ pub(crate) fn install(meter: &Meter, on: bool) {
 
 /// Whether `init` has installed its meter provider (which stays the one
 /// it installed: `init` runs once).
-#[cfg(any(feature = "tower", feature = "reqwest"))]
+#[cfg(any(feature = "tower", feature = "reqwest", feature = "tonic"))]
 pub(crate) fn meter_installed() -> bool {
     HISTOGRAM.get().is_some()
 }

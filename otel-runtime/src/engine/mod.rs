@@ -80,7 +80,7 @@ pub(crate) use loss::LOG_RECORDS;
 pub(crate) use loss::{
     Counted, CountedIn, METRIC_EXPORTS, Queue, summary as loss_summary, unpanicked,
 };
-#[cfg(any(feature = "tower", feature = "reqwest"))]
+#[cfg(any(feature = "tower", feature = "reqwest", feature = "tonic"))]
 pub(crate) use metrics::meter_installed;
 pub(crate) use metrics::{install as install_metrics, scope as metrics_scope};
 #[cfg(any(feature = "console", feature = "testing"))]
@@ -95,8 +95,8 @@ pub(crate) use sampling::by_trace_id;
 #[cfg(feature = "tracing")]
 pub(crate) use {following::FollowingTracer, reentry::is_inside as inside_machinery};
 
-// For the HTTP server's panics, recorded as a traced call's are.
-#[cfg(feature = "tower")]
+// For the HTTP and gRPC servers' panics, recorded as a traced call's are.
+#[cfg(any(feature = "tower", feature = "tonic"))]
 pub(crate) use errors::record_panic;
-#[cfg(feature = "tower")]
+#[cfg(any(feature = "tower", feature = "tonic"))]
 pub(crate) use panic::{install_hook as install_panic_hook, take_last as last_panic};
