@@ -31,7 +31,7 @@ type Client = tonic::client::Grpc<ClientService<Channel>>;
 /// A server with the layer, and a client through the layer.
 async fn client() -> (Client, u16) {
     propagators();
-    let port = service::serve(ServerLayer::new()).await;
+    let port = service::serve(ServerLayer::new(), service::Orders::default()).await;
     let authority = format!("127.0.0.1:{port}");
     let channel = tonic::transport::Endpoint::from_shared(format!("http://{authority}"))
         .unwrap()
@@ -255,7 +255,7 @@ async fn client_streams_and_both_way_streams_count_each_message() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_deadline_is_deadline_exceeded() {
+async fn a_client_deadline_ends_both_spans_at_the_deadline() {
     let (mut client, _) = client().await;
     let (result, spans) = capture_async(|| async {
         client.ready().await.unwrap();

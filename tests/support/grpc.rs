@@ -55,9 +55,13 @@ impl Decoder for Raw {
 }
 
 /// `shop.Orders`: `Place` (unary), `List` (server streaming), `Upload`
-/// (client streaming) and `Chat` (both ways).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Orders;
+/// (client streaming) and `Chat` (both ways). With an inventory (a
+/// `host:port`), `Place` reserves the item there, through a traced
+/// channel.
+#[derive(Clone, Debug, Default)]
+pub struct Orders {
+    pub inventory: Option<String>,
+}
 
 impl tonic::server::NamedService for Orders {
     const NAME: &'static str = "shop.Orders";
@@ -76,8 +80,10 @@ impl tower::Service<http::Request<tonic::body::Body>> for Orders {
     }
 
     fn call(&mut self, request: http::Request<tonic::body::Body>) -> Self::Future {
+        let inventory = self.inventory.clone();
         Box::pin(async move {
             let mut grpc = tonic::server::Grpc::new(Raw);
+            let place = |request| place(inventory.clone(), request);
             Ok(match request.uri().path() {
                 "/shop.Orders/Place" => grpc.unary(service_fn(place), request).await,
                 "/shop.Orders/List" => grpc.server_streaming(service_fn(list), request).await,
@@ -89,15 +95,39 @@ impl tower::Service<http::Request<tonic::body::Body>> for Orders {
     }
 }
 
-/// A traced step of the handler: a child of the server span.
-#[traced]
-async fn reserve(item: String) -> usize {
-    item.len()
+/// A traced step of the handler: a child of the server span. Without an
+/// inventory, the item's length; with one, what it answered.
+#[traced(skip(inventory))]
+async fn reserve(inventory: Option<String>, item: String) -> Result<String, Status> {
+    let Some(inventory) = inventory else {
+        return Ok(item.len().to_string());
+    };
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{inventory}"))
+        .map_err(|error| Status::internal(error.to_string()))?
+        .connect()
+        .await
+        .map_err(|error| Status::unavailable(error.to_string()))?;
+    let channel = tower::ServiceBuilder::new()
+        .layer(otel_runtime::grpc::ClientLayer::new().server(&inventory))
+        .service(channel);
+    let mut client = tonic::client::Grpc::new(channel);
+    client
+        .ready()
+        .await
+        .map_err(|error| Status::unavailable(error.to_string()))?;
+    let path = http::uri::PathAndQuery::from_static("/shop.Inventory/Reserve");
+    let reply = client
+        .unary(Request::new(item.into_bytes()), path, Raw)
+        .await?;
+    Ok(String::from_utf8_lossy(reply.get_ref()).into_owned())
 }
 
 /// `ok`, `missing` (NOT_FOUND), `broken` (INTERNAL), `slow` (sleeps 2 s),
 /// `panic`.
-async fn place(request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Status> {
+async fn place(
+    inventory: Option<String>,
+    request: Request<Vec<u8>>,
+) -> Result<Response<Vec<u8>>, Status> {
     let message = String::from_utf8_lossy(request.get_ref()).into_owned();
     match message.as_str() {
         "missing" => Err(Status::not_found("no order №7")),
@@ -108,7 +138,7 @@ async fn place(request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Status> {
         }
         "panic" => panic!("the handler failed"),
         _ => {
-            let reserved = reserve(message).await;
+            let reserved = reserve(inventory, message).await?;
             Ok(Response::new(format!("placed {reserved}").into_bytes()))
         }
     }
@@ -149,14 +179,14 @@ async fn chat(request: Request<Streaming<Vec<u8>>>) -> Result<Response<Messages>
     Ok(Response::new(Box::pin(echoed)))
 }
 
-/// Starts `Orders` behind `layer` on a free loopback port, on the current
+/// Starts `orders` behind `layer` on a free loopback port, on the current
 /// Tokio runtime; returns the port.
-pub async fn serve(layer: otel_runtime::grpc::ServerLayer) -> u16 {
+pub async fn serve(layer: otel_runtime::grpc::ServerLayer, orders: Orders) -> u16 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = tonic::transport::Server::builder()
         .layer(layer)
-        .add_service(Orders)
+        .add_service(orders)
         .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener));
     tokio::spawn(server);
     port
