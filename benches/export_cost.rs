@@ -46,13 +46,8 @@ struct Receiver {
 
 impl Receiver {
     fn count(&self, request: &ExportTraceServiceRequest) {
-        let spans: usize = request
-            .resource_spans
-            .iter()
-            .flat_map(|resource| &resource.scope_spans)
-            .map(|scope| scope.spans.len())
-            .sum();
-        self.spans.fetch_add(spans as u64, Ordering::Relaxed);
+        self.spans
+            .fetch_add(common::spans_in(request), Ordering::Relaxed);
     }
 }
 

@@ -45,14 +45,8 @@ impl TraceService for Receiver {
         &self,
         request: tonic::Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
-        let spans: usize = request
-            .get_ref()
-            .resource_spans
-            .iter()
-            .flat_map(|resource| &resource.scope_spans)
-            .map(|scope| scope.spans.len())
-            .sum();
-        self.spans.fetch_add(spans as u64, Ordering::Relaxed);
+        self.spans
+            .fetch_add(common::spans_in(request.get_ref()), Ordering::Relaxed);
         Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
     }
 }

@@ -24,12 +24,11 @@ mod python;
 mod support;
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::process::Command;
 
 use otel_runtime::grpc::ServerLayer;
 use peer::Peer;
-use python::{Receiver, tests_dir, venv};
+use python::{Receiver, peers_and_receiver, tests_dir};
 use serde_json::Value;
 
 /// The Rust service, in a child process of this test binary: `shop.Orders`
@@ -43,30 +42,10 @@ fn rust_orders() {
             inventory: Some(std::env::var("INVENTORY").unwrap()),
         };
         let port = grpc_service::serve(ServerLayer::new(), orders).await;
-        println!("ready port={port}");
-        tokio::task::spawn_blocking(|| std::io::read_to_string(std::io::stdin()))
-            .await
-            .unwrap()
-            .unwrap();
+        peer::ready_until_stdin_closes(port).await;
         // Exports every span before the process exits.
         drop(guard);
     });
-}
-
-/// The peers' Python, and the receiver's.
-fn pythons() -> PathBuf {
-    let receiver = std::thread::spawn(|| {
-        venv(
-            "otlp-receiver-venv",
-            &[tests_dir("otlp_receiver").join("requirements.txt")],
-        )
-    });
-    let peers = venv(
-        "grpc-peers-venv",
-        &[tests_dir("grpc_peers").join("requirements.txt")],
-    );
-    receiver.join().unwrap();
-    peers
 }
 
 /// The one span of `service` named `name`.
@@ -87,7 +66,7 @@ fn is_child_of(child: &Value, parent: &Value) -> bool {
 fn one_trace_across_python_and_rust_over_grpc() {
     // The child stops here, before the Python peers start.
     let rust_service = support::child(rust_orders);
-    let python = pythons();
+    let python = peers_and_receiver("grpc_peers");
     let receiver = Receiver::start("grpc-peers");
     let http = format!("http://127.0.0.1:{}", receiver.http);
     let python_env = |service: &'static str| {

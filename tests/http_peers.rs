@@ -52,12 +52,12 @@ mod python;
 mod support;
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 use peer::Peer;
-use python::{Receiver, tests_dir, venv};
+use python::{Receiver, peers_and_receiver, tests_dir};
 use serde_json::Value;
 
 /// The Rust service, in a child process of this test binary: the examples'
@@ -69,32 +69,10 @@ fn rust_order_service() {
         let warehouse = std::env::var("WAREHOUSE_URL").unwrap();
         let app = order_service::order_service(warehouse);
         let address = order_service::start(app, "127.0.0.1:0").await.unwrap();
-        println!("ready port={}", address.port());
-        tokio::task::spawn_blocking(|| std::io::read_to_string(std::io::stdin()))
-            .await
-            .unwrap()
-            .unwrap();
+        peer::ready_until_stdin_closes(address.port()).await;
         // Exports every span before the process exits.
         drop(guard);
     });
-}
-
-/// The peers' Python, and the receiver's (made on the side, at the same
-/// time: two environments, as the receiver pins `opentelemetry-proto`
-/// 1.45.2 and the 1.45.1 exporter wants its own).
-fn pythons() -> PathBuf {
-    let receiver = std::thread::spawn(|| {
-        venv(
-            "otlp-receiver-venv",
-            &[tests_dir("otlp_receiver").join("requirements.txt")],
-        )
-    });
-    let peers = venv(
-        "http-peers-venv",
-        &[tests_dir("http_peers").join("requirements.txt")],
-    );
-    receiver.join().unwrap();
-    peers
 }
 
 fn python_peer(python: &Path, script: &str, service: &'static str, receiver: &Receiver) -> Peer {
@@ -139,7 +117,7 @@ fn one_trace_across_python_and_rust_through_a_real_receiver() {
     // The child stops here, before the Python peers start.
     let rust_service = support::child(rust_order_service);
     let started = Instant::now();
-    let python = pythons();
+    let python = peers_and_receiver("http_peers");
     let set_up = started.elapsed();
 
     let receiver = Receiver::start("http-peers");

@@ -359,3 +359,16 @@ pub fn floor(ids: &RandomIdGenerator) -> (SystemTime, TraceId, SpanId, SystemTim
     let span_id = ids.new_span_id();
     (start, trace_id, span_id, SystemTime::now())
 }
+
+/// How many spans an OTLP export request carries (the benches' receivers
+/// count what arrives).
+pub fn spans_in(
+    request: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
+) -> u64 {
+    request
+        .resource_spans
+        .iter()
+        .flat_map(|resource| &resource.scope_spans)
+        .map(|scope| scope.spans.len() as u64)
+        .sum()
+}

@@ -116,3 +116,13 @@ fn collect(mut from: impl std::io::Read + Send + 'static, into: Arc<Mutex<String
         into.lock().unwrap().push_str(&text);
     });
 }
+
+/// In a Rust peer (a child of the test binary, on a Tokio runtime): says
+/// it is ready on `port`, then waits until its standard input closes.
+pub async fn ready_until_stdin_closes(port: u16) {
+    println!("ready port={port}");
+    tokio::task::spawn_blocking(|| std::io::read_to_string(std::io::stdin()))
+        .await
+        .unwrap()
+        .unwrap();
+}

@@ -63,6 +63,25 @@ fn run(command: &mut Command) {
     assert!(status.success(), "{command:?} failed: {status}");
 }
 
+/// The Python of the peers whose requirements are in `tests/<peers>/`,
+/// and the receiver's, made at the same time: two environments, as the
+/// receiver pins its `opentelemetry-proto` and the peers' exporter wants
+/// its own.
+pub fn peers_and_receiver(peers: &str) -> PathBuf {
+    let receiver = std::thread::spawn(|| {
+        venv(
+            "otlp-receiver-venv",
+            &[tests_dir("otlp_receiver").join("requirements.txt")],
+        )
+    });
+    let python = venv(
+        &format!("{}-venv", peers.replace('_', "-")),
+        &[tests_dir(peers).join("requirements.txt")],
+    );
+    receiver.join().unwrap();
+    python
+}
+
 /// `tests/<name>` in this repository.
 pub fn tests_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -145,12 +145,6 @@ where
         let Some(call) = this.call.take() else {
             return Poll::Ready(result.map(|response| response.map(tonic::body::Body::new)));
         };
-        Poll::Ready(match result {
-            Ok(response) => Ok(super::respond(response, call, Direction::Received, false)),
-            Err(error) => {
-                call.finish(super::body::failed(&error));
-                Err(error)
-            }
-        })
+        Poll::Ready(super::answered(result, call, Direction::Received, false))
     }
 }

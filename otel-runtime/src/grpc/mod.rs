@@ -81,6 +81,28 @@ fn authority_attributes(authority: &str, attributes: &mut Vec<KeyValue>) {
     }
 }
 
+/// What the service answered, passed on: a response with its body
+/// observed ([`respond`]), or an error that ends the call.
+fn answered<B, E>(
+    result: Result<Response<B>, E>,
+    call: Call,
+    direction: Direction,
+    current: bool,
+) -> Result<Response<tonic::body::Body>, E>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<tonic::codegen::StdError> + std::error::Error + 'static,
+    E: std::error::Error + 'static,
+{
+    match result {
+        Ok(response) => Ok(respond(response, call, direction, current)),
+        Err(error) => {
+            call.finish(body::failed(&error));
+            Err(error)
+        }
+    }
+}
+
 /// The response with its body observed, the call ended by its trailers; or
 /// ended now, when the response is trailers-only (the status in its
 /// headers) or has no body.

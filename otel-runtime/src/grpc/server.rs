@@ -173,13 +173,7 @@ where
             .call
             .take()
             .expect("the call is there until the response");
-        Poll::Ready(match result {
-            Ok(response) => Ok(super::respond(response, call, Direction::Sent, true)),
-            Err(error) => {
-                call.finish(super::body::failed(&error));
-                Err(error)
-            }
-        })
+        Poll::Ready(super::answered(result, call, Direction::Sent, true))
     }
 }
 
