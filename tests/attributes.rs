@@ -176,6 +176,42 @@ fn secret_looking_arguments_are_redacted() {
     }
 }
 
+/// The names that an ending alone let through: words of a secret's name
+/// anywhere in the argument's, plural, or in camel case.
+#[traced]
+fn rotate(
+    password_hash: &str,
+    passwords: &[&str],
+    db_password_file: &str,
+    x_api_key_id: u32,
+    #[allow(non_snake_case)] clientSecret: &str,
+    token_count: usize,
+) -> usize {
+    password_hash.len()
+        + passwords.len()
+        + db_password_file.len()
+        + x_api_key_id as usize
+        + clientSecret.len()
+        + token_count
+}
+
+#[test]
+fn arguments_holding_a_secrets_words_are_redacted() {
+    let (total, spans) = capture(|| rotate("h", &["a", "b"], "/etc/pw", 4, "s", 3));
+    assert_eq!(total, 18);
+    let span = spans.named("rotate");
+    for key in [
+        "password_hash",
+        "passwords",
+        "db_password_file",
+        "x_api_key_id",
+        "clientSecret",
+        "token_count",
+    ] {
+        assert_eq!(span.attr(key), Some(&Value::from("[REDACTED]")), "{key}");
+    }
+}
+
 #[traced(fields(token))]
 fn explicit_secret(token: &str) -> usize {
     token.len()

@@ -190,7 +190,13 @@ fn span_fields_are_typed_attributes_and_otel_fields_are_honoured() {
 
 #[traced]
 fn charge(user_id: u64) {
-    tracing::info!(user_id, amount = 9.5, password = "hunter2", "charged");
+    tracing::info!(
+        user_id,
+        amount = 9.5,
+        password = "hunter2",
+        password_hash = "h",
+        "charged"
+    );
 }
 
 #[test]
@@ -200,10 +206,13 @@ fn event_fields_are_typed_and_secrets_are_redacted() {
     let span = spans.named("charge");
     assert_eq!(span.event_attr("charged", "user_id"), Some(&Value::I64(7)));
     assert_eq!(span.event_attr("charged", "amount"), Some(&Value::F64(9.5)));
-    assert_eq!(
-        span.event_attr("charged", "password"),
-        Some(&Value::from("[REDACTED]"))
-    );
+    for key in ["password", "password_hash"] {
+        assert_eq!(
+            span.event_attr("charged", key),
+            Some(&Value::from("[REDACTED]")),
+            "{key}"
+        );
+    }
     assert_eq!(
         span.event_attr("charged", "target"),
         Some(&Value::from("tracing_bridge"))

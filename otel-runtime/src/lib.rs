@@ -117,9 +117,9 @@ pub use logs::TracingEvents;
 ///   [`AttributeValue`] to give your own types a typed form.
 /// - **Nothing is evaluated when the span does not record** (no provider,
 ///   or sampled out): no formatting, allocation or clone of any argument.
-/// - **Secrets**: an argument whose name is or ends in one of
-///   [`secrets::SECRET_NAMES`] (`password`, `token`, `api_key`…, any case)
-///   is recorded as `[REDACTED]`, unless `fields(…)` names it.
+/// - **Secrets**: an argument whose name holds the words of one of
+///   [`secrets::SECRET_NAMES`] (`password`, `password_hash`, `apiKeyId`…,
+///   any case) is recorded as `[REDACTED]`, unless `fields(…)` names it.
 /// - **Code attributes**: `code.function.name` (the full path, with the type
 ///   for methods), `code.file.path`, `code.line.number`.
 /// - **Errors**: when the function returns a `Result` (any alias:

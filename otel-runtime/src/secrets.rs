@@ -1,37 +1,43 @@
 //! The names that mark a value as a secret: one list for everything that
-//! records names, `#[traced]` arguments and HTTP query parameters alike.
+//! records names, `#[traced]` arguments, `tracing` fields and HTTP query
+//! parameters alike.
 //!
-//! A name is compared ignoring ASCII case and leading underscores, with `-`
-//! read as `_`, so `API_KEY`, `authToken` and `X-Amz-Security-Token` are
-//! known. An argument whose name is a secret's is recorded as `[REDACTED]`
+//! A name is read as its words: split at `_`, `-`, `.` and where case
+//! changes (`authToken` is `auth token`, `APIKey` is `api key`), compared
+//! ignoring ASCII case. It names a secret when its words hold an entry's
+//! words in a row, the last one maybe plural: `password_hash`,
+//! `passwords`, `db_password_file`, `x_api_key_id`; a one-word entry also
+//! ends a word (`dbpassword`). So some names that only speak of secrets
+//! are redacted too (`token_count`): name them in `fields(…)` to record
+//! them. An argument whose name is a secret's is recorded as `[REDACTED]`
 //! (unless `fields(…)` names it); a query parameter's value becomes
 //! `REDACTED` in `url.full` and `url.query`.
 
 /// How a name matches an entry of [`SECRET_NAMES`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Match {
-    /// Any name that is the entry or ends in it: `db_password`,
-    /// `session_token`.
-    Ending,
-    /// A query parameter named exactly the entry. These words name other
-    /// things in code (a map's `key`, a function's `signature`), so an
-    /// argument named so is recorded.
+    /// Any name whose words hold the entry's: `db_password`,
+    /// `session_tokens`, `x_api_key_id`.
+    Words,
+    /// A query parameter whose words are the entry's, no more. These words
+    /// name other things in code (a map's `key`, a function's
+    /// `signature`), so an argument named so is recorded.
     QueryKey,
 }
 
-/// The one list of secret names, written in lower case with `_`.
+/// The one list of secret names, written in lower case with `_` between
+/// words.
 pub const SECRET_NAMES: &[(&str, Match)] = &[
-    ("password", Match::Ending),
-    ("passwd", Match::Ending),
-    ("secret", Match::Ending),
-    ("token", Match::Ending),
-    ("api_key", Match::Ending),
-    ("apikey", Match::Ending),
-    ("authorization", Match::Ending),
-    ("credential", Match::Ending),
-    ("credentials", Match::Ending),
-    ("private_key", Match::Ending),
-    ("cookie", Match::Ending),
+    ("password", Match::Words),
+    ("passwd", Match::Words),
+    ("secret", Match::Words),
+    ("token", Match::Words),
+    ("api_key", Match::Words),
+    ("apikey", Match::Words),
+    ("authorization", Match::Words),
+    ("credential", Match::Words),
+    ("private_key", Match::Words),
+    ("cookie", Match::Words),
     // The semantic conventions name these four for URLs; the two after
     // them are as common (S3's signed URLs, API keys in query strings).
     ("awsaccesskeyid", Match::QueryKey),
@@ -42,28 +48,27 @@ pub const SECRET_NAMES: &[(&str, Match)] = &[
     ("key", Match::QueryKey),
 ];
 
-/// Whether an argument named `name` holds a secret: `password`,
-/// `db_password`, `API_KEY`, `authToken`. A `const fn`, so that the
-/// expansion decides at compile time.
+/// Whether an argument or field named `name` holds a secret: `password`,
+/// `db_password_file`, `API_KEY`, `authToken`, `passwords`. A `const fn`,
+/// so that the expansion decides at compile time.
 pub const fn is_secret(name: &str) -> bool {
-    matches(name, false)
+    matches(name.as_bytes(), false)
 }
 
 /// Whether the query parameter `key` holds a secret: every entry, those of
 /// [`Match::QueryKey`] as whole names.
 pub const fn is_secret_query_key(key: &str) -> bool {
-    matches(key, true)
+    matches(key.as_bytes(), true)
 }
 
-const fn matches(name: &str, query: bool) -> bool {
-    let name = trim_underscores(name.as_bytes());
+const fn matches(name: &[u8], query: bool) -> bool {
     let mut index = 0;
     while index < SECRET_NAMES.len() {
         let (entry, how) = SECRET_NAMES[index];
         let entry = entry.as_bytes();
         let found = match how {
-            Match::Ending => ends_with(name, entry),
-            Match::QueryKey => query && name.len() == entry.len() && ends_with(name, entry),
+            Match::Words => holds(name, entry),
+            Match::QueryKey => query && same_words(name, entry),
         };
         if found {
             return true;
@@ -73,25 +78,106 @@ const fn matches(name: &str, query: bool) -> bool {
     false
 }
 
-const fn trim_underscores(mut name: &[u8]) -> &[u8] {
-    while let [b'_' | b'-', rest @ ..] = name {
-        name = rest;
+/// Where the word that starts at or after `at` starts and ends, if there
+/// is one.
+const fn next_word(name: &[u8], mut at: usize) -> Option<(usize, usize)> {
+    while at < name.len() && is_separator(name[at]) {
+        at += 1;
     }
-    name
+    if at == name.len() {
+        return None;
+    }
+    let start = at;
+    at += 1;
+    while at < name.len() && !is_separator(name[at]) && !starts_word(name, at) {
+        at += 1;
+    }
+    Some((start, at))
 }
 
-const fn ends_with(name: &[u8], entry: &[u8]) -> bool {
-    if entry.len() > name.len() {
+const fn is_separator(byte: u8) -> bool {
+    matches!(byte, b'_' | b'-' | b'.' | b' ')
+}
+
+/// An upper-case letter after a lower-case one or a digit (`authToken`),
+/// or the last of a run of capitals before a lower-case letter (`APIKey`).
+const fn starts_word(name: &[u8], at: usize) -> bool {
+    if !name[at].is_ascii_uppercase() {
         return false;
     }
-    let start = name.len() - entry.len();
-    let mut index = 0;
-    while index < entry.len() {
-        let byte = match name[start + index] {
-            b'-' => b'_',
-            byte => byte.to_ascii_lowercase(),
+    let before = name[at - 1];
+    before.is_ascii_lowercase()
+        || before.is_ascii_digit()
+        || (before.is_ascii_uppercase() && at + 1 < name.len() && name[at + 1].is_ascii_lowercase())
+}
+
+/// `name[start..end]`, in a `const fn`.
+const fn word(name: &[u8], start: usize, end: usize) -> &[u8] {
+    name.split_at(end).0.split_at(start).1
+}
+
+/// Whether `name`'s words hold `entry`'s in a row.
+const fn holds(name: &[u8], entry: &[u8]) -> bool {
+    let mut at = 0;
+    while let Some((start, end)) = next_word(name, at) {
+        if words_from(name, start, entry, false) {
+            return true;
+        }
+        at = end;
+    }
+    false
+}
+
+/// Whether `name`'s words are `entry`'s, no more and no fewer.
+const fn same_words(name: &[u8], entry: &[u8]) -> bool {
+    words_from(name, 0, entry, true)
+}
+
+/// Whether `name`'s words from `at` on are `entry`'s: the last maybe
+/// plural and, when `entry` is one word, maybe the end of a longer one;
+/// with `whole`, exactly and with no word after.
+const fn words_from(name: &[u8], mut at: usize, entry: &[u8], whole: bool) -> bool {
+    let mut entry_at = 0;
+    let mut first = true;
+    while let Some((entry_start, entry_end)) = next_word(entry, entry_at) {
+        let Some((start, end)) = next_word(name, at) else {
+            return false;
         };
-        if byte != entry[index] {
+        let expected = word(entry, entry_start, entry_end);
+        let found = word(name, start, end);
+        let last = next_word(entry, entry_end).is_none();
+        let matched = same_letters(found, expected)
+            || (!whole && last && is_plural(found, expected))
+            || (!whole && last && first && ends_with(found, expected));
+        if !matched {
+            return false;
+        }
+        at = end;
+        entry_at = entry_end;
+        first = false;
+    }
+    !whole || next_word(name, at).is_none()
+}
+
+const fn same_letters(found: &[u8], expected: &[u8]) -> bool {
+    found.len() == expected.len() && ends_with(found, expected)
+}
+
+const fn is_plural(found: &[u8], expected: &[u8]) -> bool {
+    found.len() == expected.len() + 1
+        && found[expected.len()].eq_ignore_ascii_case(&b's')
+        && ends_with(found.split_at(expected.len()).0, expected)
+}
+
+/// Whether `found` ends with `expected`, ignoring ASCII case.
+const fn ends_with(found: &[u8], expected: &[u8]) -> bool {
+    if expected.len() > found.len() {
+        return false;
+    }
+    let start = found.len() - expected.len();
+    let mut index = 0;
+    while index < expected.len() {
+        if !found[start + index].eq_ignore_ascii_case(&expected[index]) {
             return false;
         }
         index += 1;
@@ -104,7 +190,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn argument_secrets_are_known_by_their_ending() {
+    fn argument_secrets_are_known_by_their_words() {
         for name in [
             "password",
             "db_password",
@@ -112,15 +198,29 @@ mod tests {
             "authToken",
             "session_cookie",
             "_secret",
+            // The names that the ending alone let through.
+            "password_hash",
+            "passwords",
+            "db_password_file",
+            "x_api_key_id",
+            "XApiKeyId",
+            "APIKey",
+            "dbpassword",
+            "client.secret",
+            // Names that speak of secrets are redacted too.
+            "token_count",
         ] {
             assert!(is_secret(name), "{name}");
         }
         for name in [
             "user",
-            "token_count",
-            "passwords_checked",
+            "tokenizer",
             "key",
             "signature",
+            "monkey",
+            "secretary",
+            "",
+            "_",
         ] {
             assert!(!is_secret(name), "{name}");
         }
@@ -134,11 +234,12 @@ mod tests {
             "X-Amz-Signature",
             "key",
             "TOKEN",
+            "tokens",
             "client_secret",
         ] {
             assert!(is_secret_query_key(key), "{key}");
         }
-        for key in ["monkey", "tokens", "q", "page"] {
+        for key in ["monkey", "keys", "sig_version", "q", "page"] {
             assert!(!is_secret_query_key(key), "{key}");
         }
     }

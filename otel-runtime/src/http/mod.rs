@@ -196,8 +196,12 @@ mod tests {
             redaction.redact("a=1&b=2"),
             Cow::Borrowed("a=1&b=2")
         ));
-        // Keys that merely contain a sensitive word are not redacted.
-        assert_eq!(redaction.redact("monkey=1&tokens=2"), "monkey=1&tokens=2");
+        // Keys whose words hold a secret's are redacted; keys that merely
+        // contain its letters are not.
+        assert_eq!(
+            redaction.redact("monkey=1&tokens=2&api_key_id=3"),
+            "monkey=1&tokens=REDACTED&api_key_id=REDACTED"
+        );
     }
 
     #[test]
