@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for features in "" console otlp-grpc otlp-http otlp-json tls testing tower axum reqwest tonic tracing log; do
+for features in "" console otlp-grpc otlp-http otlp-json tls testing tower axum reqwest tonic b3 tracing log; do
     echo "otel-runtime, no default features${features:+, with $features}"
     cargo clippy -p otel-runtime --no-default-features --features "$features" --locked -q -- -D warnings
 done

@@ -282,6 +282,10 @@ pub struct Propagators {
     pub trace_context: bool,
     /// `baggage`: the W3C `baggage` header.
     pub baggage: bool,
+    /// `b3`: Zipkin's single `b3` header (needs the `b3` feature).
+    pub b3: bool,
+    /// `b3multi`: Zipkin's `X-B3-*` headers (needs the `b3` feature).
+    pub b3_multi: bool,
 }
 
 impl Propagators {
@@ -289,10 +293,14 @@ impl Propagators {
     pub const DEFAULT: Self = Propagators {
         trace_context: true,
         baggage: true,
+        b3: false,
+        b3_multi: false,
     };
     const NONE: Self = Propagators {
         trace_context: false,
         baggage: false,
+        b3: false,
+        b3_multi: false,
     };
 }
 
@@ -484,6 +492,29 @@ mod tests {
             config.problems[0].to_string(),
             "OTEL_BSP_MAX_EXPORT_BATCH_SIZE=\"0\": a batch of 0 would export nothing; using the default"
         );
+    }
+
+    #[test]
+    fn b3_and_b3multi_are_chosen_and_jaeger_is_reported() {
+        let config = read(&[("OTEL_PROPAGATORS", "tracecontext, B3multi,b3,jaeger")]);
+        assert_eq!(
+            config.propagators,
+            Propagators {
+                trace_context: true,
+                baggage: false,
+                b3: cfg!(feature = "b3"),
+                b3_multi: cfg!(feature = "b3"),
+            }
+        );
+        let reported: Vec<String> = config.problems.iter().map(ToString::to_string).collect();
+        assert!(
+            reported
+                .iter()
+                .any(|line| line.contains("jaeger is deprecated")),
+            "{reported:?}"
+        );
+        let without_feature = usize::from(!cfg!(feature = "b3")) * 2;
+        assert_eq!(reported.len(), 1 + without_feature, "{reported:?}");
     }
 
     #[test]

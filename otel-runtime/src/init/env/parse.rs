@@ -325,7 +325,8 @@ pub(super) fn exporters(
     Some(Some(kinds))
 }
 
-/// `tracecontext,baggage`, in any case; the others are left out, reported.
+/// `tracecontext`, `baggage`, `b3`, `b3multi`, in any case; the others are
+/// left out, reported.
 pub(super) fn propagators(setting: &Setting, problems: &mut Vec<Problem>) -> Option<Propagators> {
     let mut chosen = Propagators::NONE;
     for name in setting
@@ -336,24 +337,29 @@ pub(super) fn propagators(setting: &Setting, problems: &mut Vec<Problem>) -> Opt
         match name.as_str() {
             "tracecontext" => chosen.trace_context = true,
             "baggage" => chosen.baggage = true,
-            // The Rust crates that carried these are deprecated (Zipkin) or
-            // a version behind (Jaeger); say so rather than guess.
-            "b3" | "b3multi" | "jaeger" => problems.push(problem(
+            "b3" | "b3multi" if cfg!(feature = "b3") => {
+                chosen.b3 |= name == "b3";
+                chosen.b3_multi |= name == "b3multi";
+            }
+            "b3" | "b3multi" => problems.push(problem(
                 setting.variable,
                 &setting.value,
-                format!(
-                    "{name:?} has no maintained implementation for this OpenTelemetry \
-                     version (opentelemetry-zipkin is deprecated, \
-                     opentelemetry-jaeger-propagator is at 0.32); it is left out"
-                ),
+                format!("{name} needs otel-runtime's `b3` feature; it is left out"),
+            )),
+            "jaeger" => problems.push(problem(
+                setting.variable,
+                &setting.value,
+                "jaeger is deprecated by OpenTelemetry (its clients are retired; use \
+                 tracecontext, which Jaeger reads); it is left out"
+                    .to_owned(),
             )),
             "none" => {}
             _ => problems.push(problem(
                 setting.variable,
                 &setting.value,
                 format!(
-                    "unsupported propagator {} (supported: tracecontext, baggage, none); it is \
-                     left out",
+                    "unsupported propagator {} (supported: tracecontext, baggage, b3, b3multi, \
+                     none); it is left out",
                     excerpt(&name)
                 ),
             )),
