@@ -220,3 +220,92 @@ fn ret_records_the_ok_value_of_a_result() {
         .collect();
     assert_eq!(values, vec![Some(Value::I64(80)), None]);
 }
+
+// What `#[instrument]` users write, accepted and honoured.
+
+#[traced(ret(level = "debug"), err(Debug, level = "warn"))]
+fn leveled(fail: bool) -> Result<u32, String> {
+    if fail {
+        Err("no stock".to_owned())
+    } else {
+        Ok(3)
+    }
+}
+
+#[test]
+fn levels_in_ret_and_err_are_accepted_and_the_modes_kept() {
+    let (_, spans) = capture(|| {
+        let _ = leveled(false);
+        let _ = leveled(true);
+    });
+    let spans = spans.all_named("leveled");
+    assert_eq!(spans[0].attr("return"), Some(&Value::I64(3)));
+    // `err(Debug)`: the error's `Debug` text.
+    assert_eq!(
+        spans[1].status,
+        otel_runtime::opentelemetry::trace::Status::error("\"no stock\"")
+    );
+}
+
+#[traced(fields(otel.name = format!("GET /users/{id}"), otel.kind = "server", otel.status_code = "ERROR", otel.status_description = "not found"))]
+fn otel_fields(id: u32) {}
+
+#[traced(fields(otel.name = "users.lookup", otel.status_code = "ok"))]
+fn otel_literal_name() {}
+
+#[test]
+fn otel_fields_set_the_name_kind_and_status_as_tracing_opentelemetry_reads_them() {
+    let (_, spans) = capture(|| {
+        otel_fields(7);
+        otel_literal_name();
+    });
+    let span = spans.named("GET /users/7");
+    assert_eq!(span.span_kind, SpanKind::Server);
+    assert_eq!(
+        span.status,
+        otel_runtime::opentelemetry::trace::Status::error("not found")
+    );
+    assert_eq!(span.attr("id"), Some(&Value::I64(7)));
+    assert_eq!(span.attr("otel.name"), None);
+    assert_eq!(span.attr("otel.status_code"), None);
+    let literal = spans.named("users.lookup");
+    assert_eq!(
+        literal.status,
+        otel_runtime::opentelemetry::trace::Status::Ok
+    );
+}
+
+#[traced(fields(found, order))]
+fn declared(order: u32) {
+    if order > 1 {
+        otel_runtime::set_attribute("found", true);
+    }
+}
+
+#[test]
+fn a_field_that_is_no_argument_is_declared_and_recorded_later() {
+    let (_, spans) = capture(|| {
+        declared(2);
+        declared(1);
+    });
+    let spans = spans.all_named("declared");
+    assert_eq!(spans[0].attr("found"), Some(&Value::Bool(true)));
+    assert_eq!(spans[0].attr("order"), Some(&Value::I64(2)));
+    assert_eq!(spans[1].attr("found"), None);
+}
+
+#[traced(follows_from = [cause])]
+fn effect(cause: &otel_runtime::opentelemetry::Context) {
+    let _ = cause;
+}
+
+#[test]
+fn follows_from_links_as_links_does() {
+    let (_, spans) = capture(|| {
+        let cause = otel_runtime::opentelemetry::Context::current();
+        effect(&cause);
+    });
+    let span = spans.named("effect");
+    assert_eq!(span.links.len(), 1);
+    assert_eq!(span.links[0].span_context.trace_id(), spans.trace_id());
+}

@@ -116,8 +116,8 @@ pub enum FieldValue {
 }
 
 const OPTIONS: &str = "`name`, `kind`, `skip`, `skip_all`, `fields`, `ret`, `err`, \
-                       `exception`, `expected_err`, `metrics`, `parent`, `links`, `crate`, `level` or \
-                       `target`";
+                       `exception`, `expected_err`, `metrics`, `parent`, `links`, `follows_from`, `crate`, \
+                       `level` or `target`";
 
 impl Parse for Options {
     fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -165,14 +165,16 @@ impl Parse for Options {
                     )?;
                     set(&mut options.links, &key, Links::new(links), &mut errors);
                 }
-                // `#[instrument]`'s name for links; its values (`tracing` span
-                // IDs) would not do here either, so say what to write.
+                // `#[instrument]`'s name for links: the same values as
+                // `links` (`opentelemetry::Context`s or `SpanContext`s).
                 "follows_from" => {
-                    return Err(syn::Error::new_spanned(
-                        key,
-                        "`follows_from` is called `links` here: `links = [cx, …]`, with \
-                         `opentelemetry::Context`s or `SpanContext`s",
-                    ));
+                    let links = required(
+                        input,
+                        &key,
+                        "`follows_from = [cx, …]`, with `opentelemetry::Context`s or \
+                         `SpanContext`s",
+                    )?;
+                    set(&mut options.links, &key, Links::new(links), &mut errors);
                 }
                 "crate" => {
                     let path: LitStr = value(input)?;
@@ -198,8 +200,56 @@ impl Parse for Options {
                 input.parse::<Token![,]>()?;
             }
         }
+        otel_fields(&mut options, &mut errors);
         errors.finish(options)
     }
+}
+
+/// The `otel.*` fields that `tracing-opentelemetry` reads as the span's
+/// own settings: `otel.kind` (a literal, so the kind is known per call
+/// site) and a literal `otel.name` become `kind` and `name`; a computed
+/// `otel.name` and `otel.status_code` stay fields, set at the start.
+fn otel_fields(options: &mut Options, errors: &mut Errors) {
+    let mut kept = Vec::with_capacity(options.fields.len());
+    for field in std::mem::take(&mut options.fields) {
+        let literal = match &field.value {
+            FieldValue::Expr(
+                Format::Typed,
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(lit),
+                    ..
+                }),
+            ) => Some(lit.clone()),
+            _ => None,
+        };
+        let key = Ident::new("kind", field.key_span);
+        match (field.key.as_str(), literal) {
+            ("otel.kind", Some(lit)) => match Kind::from_name(&lit.value().to_ascii_lowercase()) {
+                Some(kind) => set(&mut options.kind, &key, kind, errors),
+                None => errors.push(syn::Error::new(
+                    lit.span(),
+                    format!("unknown span kind `{}`; expected {KINDS}", lit.value()),
+                )),
+            },
+            ("otel.kind", None) => errors.push(syn::Error::new(
+                field.key_span,
+                format!(
+                    "`otel.kind` takes a string literal here ({KINDS}): a function's spans \
+                     all have one kind"
+                ),
+            )),
+            ("otel.name", Some(lit)) => {
+                set(
+                    &mut options.name,
+                    &Ident::new("name", field.key_span),
+                    lit,
+                    errors,
+                );
+            }
+            _ => kept.push(field),
+        }
+    }
+    options.fields = kept;
 }
 
 /// Collects repeated-option errors so they are reported together.
@@ -268,40 +318,61 @@ fn kind(input: ParseStream) -> syn::Result<Kind> {
     })
 }
 
-/// Nothing, `(Debug)` or `(Display)`.
+/// Nothing, `(Debug)` or `(Display)`; `level = …` among them, as
+/// `#[instrument]` writes it, is accepted and ignored (as `level` is).
 fn format(input: ParseStream) -> syn::Result<Format> {
-    if !input.peek(syn::token::Paren) {
-        return Ok(Format::Typed);
-    }
-    let content;
-    parenthesized!(content in input);
-    let mode: Ident = content.parse()?;
-    match mode.to_string().as_str() {
-        "Debug" => Ok(Format::Debug),
-        "Display" => Ok(Format::Display),
-        _ => Err(syn::Error::new_spanned(
-            mode,
-            "expected `Debug` or `Display`",
-        )),
-    }
+    let modes = modes(
+        input,
+        "expected `Debug` or `Display`",
+        &["Debug", "Display"],
+    )?;
+    Ok(match modes.as_deref() {
+        Some("Debug") => Format::Debug,
+        Some("Display") => Format::Display,
+        _ => Format::Typed,
+    })
 }
 
+/// As [`format`], with `off` too; recorded as `Display` by default.
 fn err(input: ParseStream) -> syn::Result<ErrOption> {
+    let expected = "expected `Debug`, `Display` or `off`";
+    let modes = modes(input, expected, &["Debug", "Display", "off"])?;
+    Ok(match modes.as_deref() {
+        Some("Debug") => ErrOption::Debug,
+        Some("off") => ErrOption::Off,
+        _ => ErrOption::Display,
+    })
+}
+
+/// The one mode in `(…)` after `ret` or `err`, if any, among `allowed`;
+/// `level = expr` is skipped.
+fn modes(input: ParseStream, expected: &str, allowed: &[&str]) -> syn::Result<Option<String>> {
     if !input.peek(syn::token::Paren) {
-        return Ok(ErrOption::Display);
+        return Ok(None);
     }
     let content;
     parenthesized!(content in input);
-    let mode: Ident = content.parse()?;
-    match mode.to_string().as_str() {
-        "Debug" => Ok(ErrOption::Debug),
-        "Display" => Ok(ErrOption::Display),
-        "off" => Ok(ErrOption::Off),
-        _ => Err(syn::Error::new_spanned(
-            mode,
-            "expected `Debug`, `Display` or `off`",
-        )),
+    let mut chosen: Option<Ident> = None;
+    while !content.is_empty() {
+        let word: Ident = content.call(syn::ext::IdentExt::parse_any)?;
+        if word == "level" && content.peek(Token![=]) {
+            content.parse::<Token![=]>()?;
+            let _: Expr = content.parse()?;
+        } else if !allowed.iter().any(|mode| word == mode) {
+            return Err(syn::Error::new_spanned(word, expected));
+        } else if let Some(first) = &chosen {
+            return Err(syn::Error::new_spanned(
+                word,
+                format!("`{first}` is already chosen: give one of them"),
+            ));
+        } else {
+            chosen = Some(word);
+        }
+        if !content.is_empty() {
+            content.parse::<Token![,]>()?;
+        }
     }
+    Ok(chosen.map(|mode| mode.to_string()))
 }
 
 impl Parse for Field {

@@ -139,16 +139,36 @@ impl Expansion<'_> {
                 attributes.push(quote!(#krate::__private::arg!(#span, #key, &#ident);));
             }
         }
+        let mut status = (None, None);
         for field in &options.fields {
             let key = &field.key;
             let value = match &field.value {
+                // A name that is no argument's declares the field, for
+                // `set_attribute` to record later (as `#[instrument]`'s
+                // `fields(a)` does).
+                FieldValue::Shorthand(ident)
+                    if !self.function.args.iter().any(|arg| arg.ident == *ident) =>
+                {
+                    continue;
+                }
                 FieldValue::Shorthand(ident) => {
                     recorded.push(ident.unraw().to_string());
                     quote!(#krate::__private::value!(&#ident))
                 }
                 FieldValue::Expr(format, expr) => self.formatted(*format, &quote!(&(#expr))),
             };
-            attributes.push(quote!(#span.attr(#key, #value);));
+            // The fields that `tracing-opentelemetry` reads as the span's
+            // own settings.
+            match key.as_str() {
+                "otel.name" => attributes.push(quote!(#span.rename(#value);)),
+                "otel.status_code" => status.0 = Some(value),
+                "otel.status_description" => status.1 = Some(value),
+                _ => attributes.push(quote!(#span.attr(#key, #value);)),
+            }
+        }
+        if let (Some(code), description) = status {
+            let description = description.unwrap_or_else(|| quote!(::core::option::Option::None));
+            attributes.push(quote!(#span.status(#code, #description);));
         }
         (attributes, recorded)
     }

@@ -288,12 +288,13 @@ pub use logs::TracingEvents;
 /// | `#[instrument]` | `#[traced]`: arguments need no `Debug` bound; errors are recorded by default |
 /// | `name = "…"`, `skip(…)`, `skip_all` | the same |
 /// | `fields(a = expr, b = %x, c = ?y)` | the same, dotted keys included |
-/// | `fields(a)` (an empty field) | records the variable `a`; add later values with [`set_attribute`] |
-/// | `ret`, `ret(Debug)`, `ret(Display)` | the same |
-/// | `err`, `err(Debug)`, `err(Display)` | the same (and the default); `err(off)` turns it off |
+/// | `fields(a)` (an empty field) | the same: declared, recorded later with [`set_attribute`]; when `a` is an argument, its value |
+/// | `fields(otel.name = …, otel.kind = "…", otel.status_code = "ERROR", otel.status_description = …)` | the same, read as `tracing-opentelemetry` reads them: the span's name (computed or literal), kind (a literal), status |
+/// | `ret`, `ret(Debug)`, `ret(Display)`, with `level = …` inside | the same, the level ignored |
+/// | `err`, `err(Debug)`, `err(Display)`, with `level = …` inside | the same (and the default), the level ignored; `err(off)` turns it off |
 /// | `level = …`, `target = …` | accepted, ignored: spans have no level |
 /// | `parent = span` | `parent = cx`, with an OpenTelemetry `Context` or `SpanContext`; an `Option` that is `None` keeps the current span, and a root (tracing's `parent = None`) is `parent = Context::new()` |
-/// | `follows_from = ids` | `links = contexts` |
+/// | `follows_from = …` | the same as `links = …`: OpenTelemetry `Context`s or `SpanContext`s, not `tracing` span IDs |
 /// | `Span::current().record("k", v)` | [`set_attribute("k", v)`](set_attribute) |
 /// | `tracing::info!("…")` inside | [`add_event("…", [])`](add_event) |
 ///

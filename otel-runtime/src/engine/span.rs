@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use opentelemetry::trace::{SpanRef, TraceContextExt as _};
+use opentelemetry::trace::{Span as _, SpanRef, Status, TraceContextExt as _};
 use opentelemetry::{Context, ContextGuard, KeyValue};
 
 use super::arg::Arg;
@@ -148,6 +148,40 @@ impl Starting {
                 cx.span()
                     .set_attribute(KeyValue::new(key, value.into_value()));
             }
+        }
+    }
+
+    /// `fields(otel.name = …)`: the span's name from a value's text, as
+    /// `tracing-opentelemetry` reads that field.
+    pub fn rename(&mut self, name: Option<Arg>) {
+        let (Some(starting), Some(name)) = (&mut self.0, name) else {
+            return;
+        };
+        let name = name.into_value().as_str().into_owned();
+        match &mut starting.carrier {
+            Carrier::Direct { span, .. } => span.update_name(name),
+            Carrier::Context { cx, .. } => cx.span().update_name(name),
+        }
+    }
+
+    /// `fields(otel.status_code = …, otel.status_description = …)`: `OK` or
+    /// `ERROR` (any case) sets the span's status, as `tracing-opentelemetry`
+    /// reads those fields; anything else is left alone.
+    pub fn status(&mut self, code: Option<Arg>, description: Option<Arg>) {
+        let (Some(starting), Some(code)) = (&mut self.0, code) else {
+            return;
+        };
+        let code = code.into_value().as_str().to_ascii_uppercase();
+        let status = match code.as_str() {
+            "OK" => Status::Ok,
+            "ERROR" => Status::error(description.map_or(String::new(), |text| {
+                text.into_value().as_str().into_owned()
+            })),
+            _ => return,
+        };
+        match &mut starting.carrier {
+            Carrier::Direct { span, .. } => span.set_status(status),
+            Carrier::Context { cx, .. } => cx.span().set_status(status),
         }
     }
 

@@ -1,3 +1,4 @@
+//! `#[instrument]`'s `follows_from` is accepted as `links`.
 use otel_runtime::opentelemetry::Context;
 use otel_runtime::traced;
 
@@ -6,4 +7,6 @@ fn effect(cause: &Context) {
     let _ = cause;
 }
 
-fn main() {}
+fn main() {
+    effect(&Context::current());
+}
