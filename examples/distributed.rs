@@ -40,7 +40,7 @@ async fn place_order(
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _guard = otel_runtime::builder().service_name("shop").init()?;
     let warehouse = order_service::start(order_service::warehouse_service(), "127.0.0.1:0").await?;
     let orders = order_service::order_service(format!("http://{warehouse}"));

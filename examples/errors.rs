@@ -49,7 +49,7 @@ fn handle_request() -> Result<u32, RiskError> {
     Ok(second + u32::from(port))
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _guard = otel_runtime::init()?;
     // Keep the default panic message out of the way of the trace.
     std::panic::set_hook(Box::new(|_| {}));

@@ -48,7 +48,7 @@ async fn checkout(client: &mut Client, item: &str) -> Result<usize, tonic::Statu
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _guard = otel_runtime::init()?;
     let port = orders::serve(ServerLayer::new(), orders::Orders::default()).await;
     let authority = format!("127.0.0.1:{port}");

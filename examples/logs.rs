@@ -30,7 +30,7 @@ fn handle_order(order_id: i64) -> Result<usize, String> {
     Ok(items.len())
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _guard = otel_runtime::init()?;
     // Outside any span: not part of a trace.
     log::info!("starting");

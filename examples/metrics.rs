@@ -36,7 +36,7 @@ impl Instruments {
     }
 }
 
-#[traced]
+#[traced(skip(instruments))]
 fn place_order(instruments: &Instruments, country: &str, amount: f64) -> Result<(), String> {
     if amount <= 0.0 {
         return Err(format!("no order of {amount}"));
@@ -47,7 +47,7 @@ fn place_order(instruments: &Instruments, country: &str, amount: f64) -> Result<
     Ok(())
 }
 
-fn main() -> Result<(), otel_runtime::InitError> {
+pub fn main() -> Result<(), otel_runtime::InitError> {
     let _guard = otel_runtime::init()?;
     // After `init`: instruments made before it would record nowhere.
     let instruments = Instruments::new();

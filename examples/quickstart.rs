@@ -49,7 +49,7 @@ impl std::fmt::Display for PaymentError {
 
 impl std::error::Error for PaymentError {}
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     // One line of set-up; dropping the guard at the end of `main` prints
     // (or exports) every finished span.
     let _guard = otel_runtime::init()?;

@@ -20,7 +20,7 @@ fn lookup(request: u32) -> u32 {
     request * 2
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ratio: f64 = std::env::var("OTEL_TRACES_SAMPLER_ARG")
         .ok()
         .and_then(|arg| arg.parse().ok())
