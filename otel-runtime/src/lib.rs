@@ -40,6 +40,8 @@
 //! A setting that needs a feature the build lacks is reported by `init`,
 //! naming the feature.
 #![forbid(unsafe_code)]
+// On docs.rs, each item says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod attribute;
