@@ -10,9 +10,9 @@ use std::time::Duration;
 use otel_runtime::traced;
 
 #[traced]
-fn process_payment(user_id: u64, amount: f64) -> Result<String, PaymentError> {
-    let orders = db_query("SELECT * FROM orders")?;
-    let charge = stripe_charge(amount, "2023-10-16")?;
+pub fn process_payment(user_id: u64, amount: f64) -> Result<String, PaymentError> {
+    let orders = db_query("SELECT * FROM orders")?; // a child span
+    let charge = stripe_charge(amount, "2023-10-16")?; // another child span
     otel_runtime::set_attribute("orders", orders.len());
     Ok(format!("{charge} for user {user_id}"))
 }
@@ -37,7 +37,7 @@ fn stripe_charge(amount: f64, api_version: &str) -> Result<String, PaymentError>
 }
 
 #[derive(Debug)]
-enum PaymentError {
+pub enum PaymentError {
     Declined,
 }
 

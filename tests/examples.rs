@@ -42,9 +42,42 @@ fn assert_in_order(printed: &str, lines: &[&str]) {
     }
 }
 
+/// A line of the console's output as compared with the README's picture:
+/// no trace ID, no bar or time (what follows the name's run of spaces), and
+/// the example's own path for its module's (`examples::quickstart` here).
+fn shape(line: &str) -> String {
+    if line.starts_with("trace ") {
+        return "trace".to_owned();
+    }
+    let line = line.replace("examples::quickstart::", "quickstart::");
+    let text = line.trim_start();
+    let indent = &line[..line.len() - text.len()];
+    let name = text.split("   ").next().unwrap_or_default();
+    format!("{indent}{}", name.trim_end())
+}
+
 #[test]
 fn quickstart_prints_two_trees_the_second_failing() {
     let printed = run(|| quickstart::main().map_err(|error| error.to_string()));
+    // The README's first picture is this output, from its first trace on.
+    let readme = include_str!("../README.md");
+    let picture = readme
+        .split("the times and IDs aside):")
+        .nth(1)
+        .and_then(|rest| rest.split("```\n").nth(1))
+        .expect("the README's picture");
+    let picture: Vec<String> = picture
+        .lines()
+        .skip_while(|line| !line.starts_with("trace "))
+        .map(shape)
+        .collect();
+    let output: Vec<String> = printed
+        .lines()
+        .skip_while(|line| !line.starts_with("trace "))
+        .map(shape)
+        .take(picture.len())
+        .collect();
+    assert_eq!(output, picture, "{printed}");
     assert_eq!(
         printed.matches("\ntrace ").count() + usize::from(printed.starts_with("trace ")),
         2,
