@@ -16,9 +16,11 @@
 //! ```
 //!
 //! Run it with `cargo run --example distributed`. Both services run in this
-//! process, so the console prints the trace once, when its first span
-//! (`place_order`) ends; with `OTEL_EXPORTER_OTLP_ENDPOINT` set, the spans
-//! go to your collector instead.
+//! process, so the trace comes back into it through their servers: the
+//! console prints it once, when the last of its local roots ends
+//! (`place_order`, which waits for the whole request), as the README's
+//! Quick start says; with `OTEL_EXPORTER_OTLP_ENDPOINT` set, the spans go
+//! to your collector instead.
 
 // The services, and the `main` that runs them alone (unused here).
 #[allow(dead_code)]
