@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
-use std::io::{IsTerminal as _, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
@@ -57,20 +57,30 @@ struct State {
     printed: HashSet<TraceId>,
 }
 
+/// The terminal's width; else `$COLUMNS` (when the output is not a
+/// terminal, a shell's own value, if it exports one); else 100.
+fn terminal_width() -> usize {
+    terminal_size::terminal_size_of(std::io::stdout())
+        .map(|(terminal_size::Width(width), _)| usize::from(width))
+        .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
+        .unwrap_or(100)
+}
+
 impl Screen {
-    /// Standard output, in colour when it is a terminal and `NO_COLOR` is
-    /// not set: one for the process, shared by spans and log records.
+    /// Standard output, one for the process, shared by spans and log
+    /// records: in colour as `anstream` decides for it (a terminal, unless
+    /// `NO_COLOR`; `CLICOLOR_FORCE` forces it; Windows consoles too), as
+    /// wide as the terminal.
     pub(crate) fn stdout() -> Arc<Self> {
         static STDOUT: OnceLock<Arc<Screen>> = OnceLock::new();
         STDOUT
             .get_or_init(|| {
-                let color =
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                let width = std::env::var("COLUMNS")
-                    .ok()
-                    .and_then(|columns| columns.parse().ok())
-                    .unwrap_or(100);
-                Self::new(Box::new(std::io::stdout()), Style { color, width })
+                let stdout = std::io::stdout();
+                let choice = anstream::AutoStream::choice(&stdout);
+                let color = choice != anstream::ColorChoice::Never;
+                let width = terminal_width();
+                let out = anstream::AutoStream::new(stdout, choice);
+                Self::new(Box::new(out), Style { color, width })
             })
             .clone()
     }

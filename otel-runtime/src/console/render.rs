@@ -75,13 +75,15 @@ const HIDDEN_KEYS: &[&str] = &[
     "code.column",
 ];
 
-const RESET: &str = "\x1b[0m";
-const BOLD: &str = "\x1b[1m";
-const DIM: &str = "\x1b[2m";
-const RED: &str = "\x1b[31m";
-const BOLD_RED: &str = "\x1b[1;31m";
-const YELLOW: &str = "\x1b[33m";
-const CYAN: &str = "\x1b[36m";
+/// How a piece of text stands out on a terminal (with `Style::color`).
+type Paint = anstyle::Style;
+
+const BOLD: Paint = Paint::new().bold();
+const DIM: Paint = Paint::new().dimmed();
+const RED: Paint = anstyle::AnsiColor::Red.on_default();
+const BOLD_RED: Paint = anstyle::AnsiColor::Red.on_default().bold();
+const YELLOW: Paint = anstyle::AnsiColor::Yellow.on_default();
+const CYAN: Paint = anstyle::AnsiColor::Cyan.on_default();
 
 /// A log record, as the console shows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -125,7 +127,7 @@ fn message_and_fields(message: &str, fields: &[(String, String)]) -> String {
 
 /// How a level stands out: errors red, warnings yellow, the chatty levels
 /// dim.
-fn level_color(level: &str) -> Option<&'static str> {
+fn level_color(level: &str) -> Option<Paint> {
     match level {
         "ERROR" => Some(RED),
         "WARN" => Some(YELLOW),
@@ -605,7 +607,7 @@ impl Painter<'_> {
     }
 
     /// One line under a span, cut at the line width.
-    fn detail(&mut self, prefix: &str, parts: &[(Option<&str>, &str)]) {
+    fn detail(&mut self, prefix: &str, parts: &[(Option<Paint>, &str)]) {
         let mut line = self.line(self.layout.width);
         line.push(Some(DIM), prefix.trim_end());
         line.push(None, &prefix[prefix.trim_end().len()..]);

@@ -9,7 +9,9 @@ use opentelemetry::trace::{
 use opentelemetry::{Array, InstrumentationScope, KeyValue, StringValue, Value};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 
-use super::{LogLine, Style, human, render_log_line, render_trace};
+use unicode_width::UnicodeWidthStr as _;
+
+use super::{BOLD_RED, CYAN, LogLine, Style, YELLOW, human, render_log_line, render_trace};
 
 const TRACE: u128 = 0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736;
 const WIDTH: usize = 100;
@@ -81,9 +83,10 @@ fn plain(spans: &[SpanData]) -> String {
     )
 }
 
+/// Every line within `width` columns, as a terminal shows it.
 fn assert_fits(text: &str, width: usize) {
     for line in text.lines() {
-        assert!(line.chars().count() <= width, "too wide: {line:?}");
+        assert!(line.width() <= width, "too wide: {line:?}");
     }
 }
 
@@ -309,9 +312,10 @@ fn color_only_when_asked() {
             width: WIDTH,
         },
     );
-    assert!(colored.contains("\x1b[36m"), "bars are colored");
-    assert!(colored.contains("\x1b[1;31m"), "errors are red");
-    assert!(colored.contains("\x1b[0m"));
+    let code = |paint: super::Paint| paint.render().to_string();
+    assert!(colored.contains(&code(CYAN)), "bars are colored");
+    assert!(colored.contains(&code(BOLD_RED)), "errors are red");
+    assert!(colored.contains(&anstyle::Reset.render().to_string()));
     assert!(!plain(&spans).contains('\x1b'));
 }
 
@@ -520,7 +524,29 @@ fn a_log_record_outside_any_trace_is_a_line_of_its_own() {
         "WARN  shop::payment disk almost full: free = 2%"
     );
     let coloured = render_log_line(&line, &style(true));
-    assert!(coloured.starts_with("\x1b[33mWARN  "), "{coloured:?}");
+    assert!(
+        coloured.starts_with(&format!("{}WARN  ", YELLOW.render())),
+        "{coloured:?}"
+    );
     let info = render_log_line(&log(0, 0, "INFO", "ready", &[]), &style(true));
     assert!(info.starts_with("INFO  "), "INFO is not coloured: {info:?}");
+}
+
+#[test]
+fn wide_characters_take_two_columns_and_the_bars_stay_aligned() {
+    let mut order = span(1, 0, "注文を処理する", 0, 100);
+    order.attributes = vec![KeyValue::new("note", "🚀 発送済み")];
+    let long = span(2, 1, &"検索".repeat(40), 10, 60);
+    let text = plain(&[order, long]);
+    assert_fits(&text, WIDTH);
+    // Every span's line, name cut or not, takes the same columns: its bar
+    // and times sit in the same place.
+    let span_lines: Vec<usize> = text
+        .lines()
+        .filter(|line| line.contains(['█', '▐', '▌']))
+        .map(|line| line.width())
+        .collect();
+    assert_eq!(span_lines.len(), 2, "{text}");
+    assert_eq!(span_lines[0], span_lines[1], "{text}");
+    insta::assert_snapshot!(text);
 }

@@ -1,11 +1,14 @@
 //! Text pieces of the rendering: cut lines, escaped text, durations.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
 use opentelemetry::Value;
 
-use super::RESET;
+use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
+
+use super::Paint;
 
 /// Text appended to the output within a budget of columns: what does not
 /// fit is cut, with `…` in its last column.
@@ -31,26 +34,37 @@ impl<'a> Line<'a> {
         self.used
     }
 
-    pub(super) fn push(&mut self, color: Option<&str>, text: &str) {
+    /// Appends `text`, counted in the columns it takes on a terminal (a
+    /// CJK character or an emoji takes two).
+    pub(super) fn push(&mut self, color: Option<Paint>, text: &str) {
         let room = self.budget - self.used;
         if text.is_empty() || room == 0 {
             return;
         }
         let color = color.filter(|_| self.color);
-        if let Some(code) = color {
-            self.out.push_str(code);
+        if let Some(paint) = color {
+            let _ = write!(self.out, "{}", paint.render());
         }
-        let count = text.chars().count();
-        if count <= room {
+        let width = text.width();
+        if width <= room {
             self.out.push_str(text);
-            self.used += count;
+            self.used += width;
         } else {
-            self.out.extend(text.chars().take(room - 1));
+            // What fits in all but the last column, which takes the `…`.
+            let mut taken = 0;
+            for c in text.chars() {
+                let columns = c.width().unwrap_or(0);
+                if taken + columns > room - 1 {
+                    break;
+                }
+                self.out.push(c);
+                taken += columns;
+            }
             self.out.push('…');
-            self.used = self.budget;
+            self.used += taken + 1;
         }
-        if color.is_some() {
-            self.out.push_str(RESET);
+        if let Some(paint) = color {
+            let _ = write!(self.out, "{}", paint.render_reset());
         }
     }
 }
