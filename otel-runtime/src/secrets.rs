@@ -11,7 +11,11 @@
 //! are redacted too (`token_count`): name them in `fields(…)` to record
 //! them. An argument whose name is a secret's is recorded as `[REDACTED]`
 //! (unless `fields(…)` names it); a query parameter's value becomes
-//! `REDACTED` in `url.full` and `url.query`.
+//! `REDACTED` in `url.full` and `url.query`. A program adds names of its
+//! own with [`add_names`].
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{PoisonError, RwLock};
 
 /// How a name matches an entry of [`SECRET_NAMES`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,9 +60,63 @@ pub const fn is_secret(name: &str) -> bool {
 }
 
 /// Whether the query parameter `key` holds a secret: every entry, those of
-/// [`Match::QueryKey`] as whole names.
-pub const fn is_secret_query_key(key: &str) -> bool {
-    matches(key.as_bytes(), true)
+/// [`Match::QueryKey`] as whole names, and the names added at run time.
+pub fn is_secret_query_key(key: &str) -> bool {
+    matches(key.as_bytes(), true) || is_added(key)
+}
+
+/// Names the program added ([`add_names`]), as lower-case words joined by
+/// `_`; and whether there are any, which is all a call checks otherwise.
+static ADDED: RwLock<Vec<String>> = RwLock::new(Vec::new());
+static ANY_ADDED: AtomicBool = AtomicBool::new(false);
+
+/// Adds names that mark secrets, on top of [`SECRET_NAMES`], matched the
+/// same way (by words, any case: adding `taxId` redacts `tax_id`,
+/// `customer_tax_id` and `TaxIds`), for `#[traced]` arguments, `tracing`
+/// fields and HTTP query parameters alike, from the next call on.
+///
+/// ```
+/// use otel_runtime::secrets;
+///
+/// secrets::add_names(["iban", "taxId"]);
+/// assert!(secrets::is_added("customer_iban"));
+/// assert!(secrets::is_added("TAX_ID"));
+/// assert!(!secrets::is_added("amount"));
+/// ```
+pub fn add_names<I>(names: I)
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    let mut added = ADDED.write().unwrap_or_else(PoisonError::into_inner);
+    for name in names {
+        let name = name.as_ref().as_bytes();
+        let mut words = Vec::new();
+        let mut at = 0;
+        while let Some((start, end)) = next_word(name, at) {
+            words.push(String::from_utf8_lossy(word(name, start, end)).to_ascii_lowercase());
+            at = end;
+        }
+        if !words.is_empty() {
+            added.push(words.join("_"));
+        }
+    }
+    ANY_ADDED.store(!added.is_empty(), Ordering::Release);
+}
+
+/// Whether `name` holds the words of a name given to [`add_names`]. One
+/// atomic load when none was given.
+#[inline]
+pub fn is_added(name: &str) -> bool {
+    ANY_ADDED.load(Ordering::Acquire) && added_holds(name)
+}
+
+#[cold]
+fn added_holds(name: &str) -> bool {
+    let added = ADDED.read().unwrap_or_else(PoisonError::into_inner);
+    added
+        .iter()
+        .any(|entry| holds(name.as_bytes(), entry.as_bytes()))
 }
 
 const fn matches(name: &[u8], query: bool) -> bool {

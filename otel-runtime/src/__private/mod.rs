@@ -136,15 +136,15 @@ pub fn hint<T>() -> T {
 }
 
 /// Records an argument under its name: its value (see `value!`), or
-/// `[REDACTED]` when the name is a secret's, which is decided at compile
-/// time.
+/// `[REDACTED]` when the name is a secret's: the list's, decided at compile
+/// time, or one the program added (one atomic load when none was).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __otel_arg {
     ($span:ident, $key:literal, $value:expr) => {
         $span.attr(
             $key,
-            if const { $crate::secrets::is_secret($key) } {
+            if const { $crate::secrets::is_secret($key) } || $crate::secrets::is_added($key) {
                 $crate::__private::redacted()
             } else {
                 $crate::__private::value!($value)

@@ -134,7 +134,7 @@ impl Fields {
         if field.name().starts_with("log.") {
             return;
         }
-        let value = if secrets::is_secret(field.name()) {
+        let value = if secrets::is_secret(field.name()) || secrets::is_added(field.name()) {
             "[REDACTED]".into()
         } else {
             value.into()
