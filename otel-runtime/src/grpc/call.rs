@@ -78,6 +78,11 @@ impl Call {
         }
     }
 
+    /// Which side of the call the span stands for.
+    pub(super) fn side(&self) -> Side {
+        self.side
+    }
+
     /// The context with the call's span (and the caller's baggage).
     pub(super) fn context(&self) -> &Context {
         &self.cx

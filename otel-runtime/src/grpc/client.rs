@@ -1,8 +1,5 @@
 //! The client side: a tower layer around a tonic `Channel`.
 
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
 use bytes::Bytes;
@@ -12,6 +9,7 @@ use opentelemetry_http::HeaderInjector;
 
 use super::body::{Direction, Observed};
 use super::call::Call;
+use super::future::CallFuture;
 use super::status::Side;
 
 /// A tower [`Layer`](tower_layer::Layer) that gives every call made
@@ -82,7 +80,7 @@ where
 {
     type Response = Response<tonic::body::Body>;
     type Error = S::Error;
-    type Future = ClientFuture<S::Future>;
+    type Future = CallFuture<S::Future>;
 
     fn poll_ready(&mut self, task: &mut TaskContext<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(task)
@@ -106,45 +104,6 @@ where
         let cx = call.context().clone();
         let request = request
             .map(|body| tonic::body::Body::new(Observed::request(body, cx, Direction::Sent)));
-        ClientFuture {
-            inner: self.inner.call(request),
-            call: Some(call),
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// The channel's future; the call goes on in the response's body.
-    pub struct ClientFuture<F> {
-        #[pin]
-        inner: F,
-        call: Option<Call>,
-    }
-}
-
-impl<F> fmt::Debug for ClientFuture<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientFuture").finish_non_exhaustive()
-    }
-}
-
-impl<F, ResB, E> Future for ClientFuture<F>
-where
-    F: Future<Output = Result<Response<ResB>, E>>,
-    E: std::error::Error + 'static,
-    ResB: http_body::Body<Data = Bytes> + Send + 'static,
-    ResB::Error: Into<tonic::codegen::StdError> + std::error::Error + 'static,
-{
-    type Output = Result<Response<tonic::body::Body>, E>;
-
-    fn poll(self: Pin<&mut Self>, task: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let Poll::Ready(result) = this.inner.poll(task) else {
-            return Poll::Pending;
-        };
-        let Some(call) = this.call.take() else {
-            return Poll::Ready(result.map(|response| response.map(tonic::body::Body::new)));
-        };
-        Poll::Ready(super::answered(result, call, Direction::Received, false))
+        CallFuture::new(self.inner.call(request), call)
     }
 }

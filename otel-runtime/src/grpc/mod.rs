@@ -51,12 +51,14 @@
 mod body;
 mod call;
 mod client;
+mod future;
 mod metrics;
 mod server;
 mod status;
 
-pub use client::{ClientFuture, ClientLayer, ClientService};
-pub use server::{ServerFuture, ServerLayer, ServerService};
+pub use client::{ClientLayer, ClientService};
+pub use future::CallFuture;
+pub use server::{ServerLayer, ServerService};
 
 use bytes::Bytes;
 use http::Response;

@@ -1,8 +1,5 @@
 //! The server side: a tower layer for `tonic::transport::Server::layer`.
 
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
 use bytes::Bytes;
@@ -13,6 +10,7 @@ use opentelemetry_http::HeaderExtractor;
 
 use super::body::{Direction, Observed};
 use super::call::Call;
+use super::future::CallFuture;
 use super::status::Side;
 
 /// A tower [`Layer`](tower_layer::Layer) that gives every call a tonic
@@ -61,7 +59,7 @@ where
 {
     type Response = Response<tonic::body::Body>;
     type Error = S::Error;
-    type Future = ServerFuture<S::Future>;
+    type Future = CallFuture<S::Future>;
 
     fn poll_ready(&mut self, task: &mut TaskContext<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(task)
@@ -89,10 +87,7 @@ where
             let _current = cx.attach();
             self.inner.call(request)
         };
-        ServerFuture {
-            inner,
-            call: Some(call),
-        }
+        CallFuture::new(inner, call)
     }
 }
 
@@ -123,73 +118,4 @@ fn addresses<B>(request: &Request<B>) -> Vec<KeyValue> {
         attributes.push(KeyValue::new("network.peer.port", i64::from(peer.port())));
     }
     attributes
-}
-
-pin_project_lite::pin_project! {
-    /// The handler's future, with the call's span current on every poll.
-    pub struct ServerFuture<F> {
-        #[pin]
-        inner: F,
-        call: Option<Call>,
-    }
-}
-
-impl<F> fmt::Debug for ServerFuture<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServerFuture").finish_non_exhaustive()
-    }
-}
-
-impl<F, ResB, E> Future for ServerFuture<F>
-where
-    F: Future<Output = Result<Response<ResB>, E>>,
-    E: std::error::Error + 'static,
-    ResB: http_body::Body<Data = Bytes> + Send + 'static,
-    ResB::Error: Into<tonic::codegen::StdError> + std::error::Error + 'static,
-{
-    type Output = Result<Response<tonic::body::Body>, E>;
-
-    fn poll(self: Pin<&mut Self>, task: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let Some(call) = this.call else {
-            // Polled after it was ready: the inner future says what that
-            // means.
-            return this
-                .inner
-                .poll(task)
-                .map_ok(|response| response.map(tonic::body::Body::new));
-        };
-        let polled = {
-            let _current = call.context().clone().attach();
-            let mut unwinding = OnUnwind(Some(call));
-            let polled = this.inner.poll(task);
-            unwinding.0 = None;
-            polled
-        };
-        let Poll::Ready(result) = polled else {
-            return Poll::Pending;
-        };
-        let call = this
-            .call
-            .take()
-            .expect("the call is there until the response");
-        Poll::Ready(super::answered(result, call, Direction::Sent, true))
-    }
-}
-
-/// Records a panic in a poll of the handler: the executor catches it and
-/// drops the future later, when `thread::panicking()` no longer tells.
-struct OnUnwind<'a>(Option<&'a mut Call>);
-
-impl Drop for OnUnwind<'_> {
-    fn drop(&mut self) {
-        if let Some(call) = self.0.take() {
-            call.panicked = true;
-            let span = call.context().span();
-            if span.is_recording() {
-                let (message, location) = crate::engine::last_panic();
-                crate::engine::record_panic(&span, message, location);
-            }
-        }
-    }
 }
